@@ -1,0 +1,200 @@
+"""Who may do what: the bureau's access rules as pure functions.
+
+The server asks :func:`authorize` before every read or write and :func:`people_scope` before
+listing must-visit people; both decide from the account alone (its role and station), never
+from anything the client sends, so that a device cannot widen its own scope.
+
+The rules, in the bureau's words:
+
+* the administrator (管理员) may do everything;
+* county-level leaders, officers, intake desk staff and auditors read everything;
+* staff bound to a township station read the registry (stations, enterprises, projects)
+  county-wide, since complaints and visits cross township borders, but read must-visit people
+  (who are private persons with phone numbers) only of their own station;
+* the registry is written by the administrator and officers; an officer bound to a station
+  writes people only of that station;
+* accounts and devices are managed by the administrator alone.
+
+Inspectors and station staff must be bound to a station: an account of those roles without one
+is a misconfiguration, and it is refused rather than guessed at.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from bureau.errors import Forbidden
+from bureau.vocabulary import ROLES
+
+__all__ = [
+    "COUNTY_READERS",
+    "REGISTRY_WRITERS",
+    "Action",
+    "Actor",
+    "allowed",
+    "authorize",
+    "people_scope",
+]
+
+
+class Action(StrEnum):
+    """Things an account may ask to do."""
+
+    READ_REGISTRY = "read_registry"
+    """Read stations, enterprises and projects."""
+    WRITE_REGISTRY = "write_registry"
+    """Create, change or retire stations, enterprises and projects."""
+    READ_PEOPLE = "read_people"
+    """Read the must-visit roster (personal data)."""
+    WRITE_PEOPLE = "write_people"
+    """Create, change or retire must-visit people."""
+    MANAGE_ACCOUNTS = "manage_accounts"
+    """Create and disable users and devices."""
+
+
+READ_REGISTRY = Action.READ_REGISTRY
+WRITE_REGISTRY = Action.WRITE_REGISTRY
+READ_PEOPLE = Action.READ_PEOPLE
+WRITE_PEOPLE = Action.WRITE_PEOPLE
+MANAGE_ACCOUNTS = Action.MANAGE_ACCOUNTS
+
+COUNTY_READERS: tuple[str, ...] = ("leader", "officer", "intake", "auditor")
+"""Roles that, at county level (no station), read everything."""
+
+REGISTRY_WRITERS: tuple[str, ...] = ("admin", "officer")
+"""Roles that may write the registry."""
+
+_STATION_ROLES = ("inspector", "station_staff")
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The account a request acts for: who, in which role, bound to which station.
+
+    ``station_id`` is ``None`` for county-level accounts.
+    """
+
+    user_id: int
+    role: str
+    station_id: int | None = None
+
+    @property
+    def is_county_level(self) -> bool:
+        return self.station_id is None
+
+    def describe(self) -> str:
+        """How the actor is named in a refusal, e.g. ``inspector of station 2``."""
+        if self.station_id is None:
+            return f"{self.role} at county level"
+        return f"{self.role} of station {self.station_id}"
+
+
+def authorize(actor: Actor, action: Action | str, *, station_id: int | None = None) -> None:
+    """Return quietly if ``actor`` may do ``action``, else raise :class:`Forbidden`.
+
+    ``station_id`` is the station the people concerned belong to, for ``READ_PEOPLE`` and
+    ``WRITE_PEOPLE``; ``None`` there means "people of every station" (or of none). It is ignored
+    for the other actions, whose data is county-wide.
+
+    The refusal message names what would have been needed, so that whoever reads it knows
+    whom to ask rather than merely that they were refused.
+    """
+    action = _action(action)
+    reason = _refusal(actor, action, station_id)
+    if reason is not None:
+        raise Forbidden(reason)
+
+
+def allowed(actor: Actor, action: Action | str, *, station_id: int | None = None) -> bool:
+    """True when :func:`authorize` would let ``actor`` do ``action`` (for hiding buttons)."""
+    return _refusal(actor, _action(action), station_id) is None
+
+
+def people_scope(actor: Actor) -> int | None:
+    """Which must-visit people ``actor`` may see: ``None`` for all stations, else one station id.
+
+    Raises :class:`Forbidden` for an account that may read no people at all, so that a list
+    endpoint cannot accidentally fall back to "all".
+    """
+    if _refusal(actor, Action.READ_PEOPLE, None) is None:
+        return None
+    if actor.station_id is not None:
+        authorize(actor, Action.READ_PEOPLE, station_id=actor.station_id)
+        return actor.station_id
+    # Raises with the reason why.
+    authorize(actor, Action.READ_PEOPLE)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _action(action: Action | str) -> Action:
+    try:
+        return Action(action)
+    except ValueError:
+        raise Forbidden(f"unknown action '{action}'") from None
+
+
+def _refusal(actor: Actor, action: Action, station_id: int | None) -> str | None:
+    """``None`` when allowed, else the sentence explaining what would be needed."""
+    role = actor.role
+    if role not in ROLES:
+        return f"unknown role '{role}'; no action is allowed"
+    if role == "admin":
+        return None
+    if role in _STATION_ROLES and actor.station_id is None:
+        return f"a {role} account must be bound to a station; ask an admin to assign one"
+
+    if action is Action.MANAGE_ACCOUNTS:
+        return f"managing users and devices needs an admin; you are {actor.describe()}"
+
+    if action is Action.READ_REGISTRY:
+        # County readers at county level, and everyone bound to a station.
+        if actor.station_id is not None or role in COUNTY_READERS:
+            return None
+        return _needs("reading the registry", "a county-level " + _either(COUNTY_READERS), actor)
+
+    if action is Action.READ_PEOPLE:
+        if actor.station_id is None:
+            if role in COUNTY_READERS:
+                return None
+            return _needs(
+                "reading must-visit people", "a county-level " + _either(COUNTY_READERS), actor
+            )
+        if station_id == actor.station_id:
+            return None
+        return _needs(
+            f"reading must-visit people of {_station(station_id)}",
+            f"a county-level {_either(COUNTY_READERS)}, an admin, or an account of "
+            f"{_station(station_id)}",
+            actor,
+        )
+
+    if action is Action.WRITE_REGISTRY:
+        if role == "officer":
+            return None
+        return _needs("changing the registry", "an admin or an officer", actor)
+
+    if action is Action.WRITE_PEOPLE:
+        if role != "officer":
+            return _needs("changing must-visit people", "an admin or an officer", actor)
+        if actor.station_id is None or station_id == actor.station_id:
+            return None
+        return _needs(
+            f"changing must-visit people of {_station(station_id)}",
+            f"an admin, a county-level officer, or an officer of {_station(station_id)}",
+            actor,
+        )
+
+    raise AssertionError(f"unhandled action {action}")  # pragma: no cover
+
+
+def _needs(what: str, who: str, actor: Actor) -> str:
+    return f"{what} needs {who}; you are {actor.describe()}"
+
+
+def _either(roles: tuple[str, ...]) -> str:
+    return ", ".join(roles[:-1]) + " or " + roles[-1]
+
+
+def _station(station_id: int | None) -> str:
+    return "all stations" if station_id is None else f"station {station_id}"

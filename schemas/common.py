@@ -1,0 +1,40 @@
+"""Paging and the error envelope, shared by every endpoint."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+
+
+class PageArgs(ma.Schema):
+    """``?page=&page_size=`` on every list; the maximum is enforced by the server's config."""
+
+    page = ma.fields.Integer(
+        load_default=1, validate=ma.validate.Range(min=1), metadata={"description": "1-based"}
+    )
+    page_size = ma.fields.Integer(
+        load_default=None,
+        validate=ma.validate.Range(min=1),
+        metadata={"description": "items per page (default 50, at most the server's maximum)"},
+    )
+
+
+class PageInfo(ma.Schema):
+    number = ma.fields.Integer()
+    size = ma.fields.Integer()
+    total_items = ma.fields.Integer()
+    total_pages = ma.fields.Integer()
+    next = ma.fields.String(allow_none=True, metadata={"description": "URL of the next page"})
+    prev = ma.fields.String(allow_none=True, metadata={"description": "URL of the previous page"})
+
+
+class ErrorEnvelope(ma.Schema):
+    """Every error, whatever its cause."""
+
+    code = ma.fields.String(metadata={"description": "machine-readable, e.g. invalid_input"})
+    status = ma.fields.Integer(metadata={"description": "the HTTP status"})
+    message = ma.fields.String(metadata={"description": "what went wrong, for a person"})
+    errors = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.List(ma.fields.String()),
+        metadata={"description": "field path → reasons"},
+    )

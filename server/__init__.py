@@ -1,0 +1,70 @@
+"""The Flask application factory: the only entry point into the server package."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+
+from flask import Flask
+
+API_VERSION = "v1"
+API_PREFIX = f"/api/{API_VERSION}"
+
+
+def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
+    """Build an app: defaults → ``FIELDSYNC_*`` environment → ``test_config``.
+
+    Nothing is read at import time, so tests and several app servers each build their own.
+    """
+    from server.config import load_config
+    from server.database import attach_connection_hooks, engine_options, normalize_url
+
+    settings = load_config(overrides=test_config)
+    instance_path = Path(str(settings["INSTANCE_PATH"]))
+    app = Flask(__name__, instance_path=str(instance_path), instance_relative_config=True)
+    url = normalize_url(str(settings["DATABASE_URL"]))
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    app.config.update(
+        FIELDSYNC=settings,
+        SQLALCHEMY_DATABASE_URI=url,
+        SQLALCHEMY_ENGINE_OPTIONS=engine_options(url),
+        MAX_CONTENT_LENGTH=settings["MAX_CONTENT_LENGTH"],
+        SECRET_KEY=settings["SECRET_KEY"],
+        JSON_SORT_KEYS=False,
+        API_TITLE="fieldsync",
+        API_VERSION=API_VERSION,
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX=API_PREFIX,
+        OPENAPI_JSON_PATH="openapi.json",
+        API_SPEC_OPTIONS={
+            "info": {
+                "description": (
+                    "Offline field-sync server of a county environmental protection bureau. "
+                    "Authenticate with a device token: `Authorization: Bearer <token>`."
+                )
+            },
+            "components": {
+                "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}
+            },
+            "security": [{"bearerAuth": []}],
+        },
+    )
+    app.logger.setLevel(str(settings["LOG_LEVEL"]).upper())
+    logging.getLogger("waitress").setLevel(logging.INFO)
+
+    from server.errors import FieldsyncApi
+    from server.extensions import db
+
+    db.init_app(app)
+    with app.app_context():
+        attach_connection_hooks(db.engine)
+    api = FieldsyncApi(app)
+
+    from server import errors
+    from server.api import register_blueprints
+
+    register_blueprints(app, api)
+    errors.register(app)
+    return app

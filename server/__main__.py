@@ -1,0 +1,5 @@
+"""``python -m server`` is the ``fieldsync`` command."""
+
+from server.cli import main
+
+main(prog_name="fieldsync")

@@ -1,0 +1,53 @@
+"""Helpers the registry views share: bbox filters, lookups, record building from a Feature."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+
+from bureau.errors import InvalidInput, NotFound
+from gis.geometry import BBox, parse_bbox
+from gis.spatial_sql import intersects_bbox
+from server.extensions import db
+from server.models import Station
+
+
+def service_area() -> BBox:
+    return parse_bbox(current_app.config["FIELDSYNC"]["SERVICE_AREA_BBOX"], "SERVICE_AREA_BBOX")
+
+
+def bbox_filter(query: sa.Select, column, text: str | None) -> sa.Select:
+    if not text:
+        return query
+    return query.where(intersects_bbox(column, parse_bbox(text, "bbox")))
+
+
+def station_id_for_code(code: str, field: str = "station") -> int:
+    station_id = db.session.execute(sa.select(Station.id).where(Station.code == code)).scalar()
+    if station_id is None:
+        raise InvalidInput(f"No station has the code {code!r}.", errors={field: ["unknown station"]})
+    return station_id
+
+
+def get_or_404(model, ident: int, label: str):
+    row = db.session.get(model, ident)
+    if row is None:
+        raise NotFound(f"No {label} has the id {ident}.")
+    return row
+
+
+def record_from_feature(build: Callable[..., Any], feature: dict) -> Any:
+    """Build a bureau record from a loaded Feature, naming fields as ``properties.<name>``."""
+    try:
+        return build(feature["properties"], feature.get("geometry"), service_area=service_area())
+    except InvalidInput as error:
+        raise InvalidInput(
+            error.message,
+            errors={
+                (name if name == "geometry" else f"properties.{name}"): reasons
+                for name, reasons in error.errors.items()
+            },
+        ) from error

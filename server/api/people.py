@@ -1,0 +1,70 @@
+"""五个必访: the must-visit roster. Personal data: station staff see only their own station's."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from bureau.access import Action, authorize, people_scope
+from bureau.registry import person_from_mapping
+from schemas.registry import PersonCollection, PersonFeature, PersonListArgs
+from server.api.common import bbox_filter, get_or_404, record_from_feature, station_id_for_code
+from server.api.paging import paginate
+from server.auth import current_actor
+from server.extensions import db
+from server.models import Person
+from server.services.registry import StationLocator, check_values, create_record
+
+URL = "/people"
+blp = Blueprint("people", __name__, description="Must-visit people (五个必访)")
+
+
+@blp.route("")
+class People(MethodView):
+    @blp.arguments(PersonListArgs, location="query")
+    @blp.response(200, PersonCollection)
+    def get(self, args):
+        """List must-visit people: all you may see, or one station's (403 if not yours)."""
+        actor = current_actor()
+        query = bbox_filter(sa.select(Person), Person.location, args.get("bbox"))
+        if "station" in args:
+            station_id = station_id_for_code(args["station"])
+            authorize(actor, Action.READ_PEOPLE, station_id=station_id)
+            query = query.where(Person.station_id == station_id)
+        else:
+            scope = people_scope(actor)
+            if scope is not None:
+                query = query.where(Person.station_id == scope)
+        if "category" in args:
+            query = query.where(Person.category == args["category"])
+        rows, page = paginate(query.order_by(Person.id), page=args["page"], size=args["page_size"])
+        return {"features": rows, "page": page}
+
+    @blp.arguments(PersonFeature)
+    @blp.response(201, PersonFeature)
+    def post(self, feature):
+        """Add someone to the roster; the station is given or found from the location."""
+        actor = current_actor()
+        record = record_from_feature(person_from_mapping, feature)
+        locator = StationLocator.load()
+        check_values("people", record, locator)
+        station_id = (
+            locator.id_for_code(record.station_code)
+            if record.station_code
+            else locator.station_for(record.location)
+        )
+        authorize(actor, Action.WRITE_PEOPLE, station_id=station_id)
+        row = create_record("people", record)
+        db.session.commit()
+        return row
+
+
+@blp.route("/<int:person_id>")
+class PersonById(MethodView):
+    @blp.response(200, PersonFeature)
+    def get(self, person_id: int):
+        """One person on the roster (403 for another station's staff)."""
+        person = get_or_404(Person, person_id, "person")
+        authorize(current_actor(), Action.READ_PEOPLE, station_id=person.station_id)
+        return person

@@ -1,0 +1,86 @@
+"""Who is calling: device bearer tokens → the device's user → an :class:`Actor`.
+
+A missing, unknown or revoked token, or a deactivated user, answers 401; what an authenticated
+actor may do is decided by :mod:`bureau.access` (403).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import g, request
+from flask_smorest import abort
+
+from bureau.access import Actor
+from server.extensions import db
+from server.models import Device, User
+from server.models.base import utcnow
+
+TOKEN_PREFIX = "fs_"
+#: Seen-at is refreshed at most this often, so reads don't turn into writes on every request.
+LAST_SEEN_RESOLUTION = timedelta(minutes=5)
+
+_password_hasher = PasswordHasher()
+
+
+def hash_password(password: str) -> str:
+    return _password_hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _password_hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def new_token() -> str:
+    """256 random bits, URL-safe, with a prefix that makes leaked tokens easy to grep for."""
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def token_hint(token: str) -> str:
+    return token[:10]
+
+
+def _unauthorized(message: str):
+    abort(401, message=message, headers={"WWW-Authenticate": 'Bearer realm="fieldsync"'})
+
+
+def authenticate_request() -> None:
+    """``before_request`` for every protected blueprint: sets ``g.actor`` and ``g.device``."""
+    if request.method == "OPTIONS":
+        return
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        _unauthorized("Send a device token: 'Authorization: Bearer <token>'.")
+    device = db.session.execute(
+        sa.select(Device).where(Device.token_hash == token_hash(token.strip()))
+    ).scalar_one_or_none()
+    if device is None:
+        _unauthorized("The device token is not known.")
+    if device.revoked_at is not None:
+        _unauthorized("The device token was revoked; register the device again.")
+    user: User = device.user
+    if not user.is_active:
+        _unauthorized("The device's user account is deactivated.")
+    now = utcnow()
+    if device.last_seen_at is None or now - device.last_seen_at > LAST_SEEN_RESOLUTION:
+        device.last_seen_at = now
+        db.session.commit()
+    g.device = device
+    g.actor = Actor(user_id=user.id, role=user.role, station_id=user.station_id)
+
+
+def current_actor() -> Actor:
+    return g.actor

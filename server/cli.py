@@ -1,0 +1,238 @@
+"""The ``fieldsync`` command: serve, migrate, import, demo data, users and devices."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path
+
+import click
+
+from bureau.errors import DomainError
+
+
+def _app():
+    from server import create_app
+
+    return create_app()
+
+
+def with_app(func):
+    """Run the command inside an app context, turning domain errors into clear messages."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        app = _app()
+        with app.app_context():
+            try:
+                return func(*args, **kwargs)
+            except DomainError as error:
+                from server.extensions import db
+
+                db.session.rollback()
+                details = "".join(
+                    f"\n  {name}: {'; '.join(reasons)}" for name, reasons in error.errors.items()
+                )
+                raise click.ClickException(f"{error.message}{details}") from error
+
+    return wrapper
+
+
+def _require_schema() -> None:
+    from server.extensions import db
+    from server.migrate import current_revision, head_revision
+
+    if current_revision(db.engine) != head_revision():
+        raise click.ClickException(
+            "The database schema is not up to date: run 'fieldsync db upgrade' first."
+        )
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """fieldsync: the offline field-sync server of a county environmental protection bureau.
+
+    Configuration comes from FIELDSYNC_* environment variables (FIELDSYNC_DATABASE_URL,
+    FIELDSYNC_INSTANCE_PATH, ...); by default the embedded SpatiaLite database in ./instance.
+    """
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64),
+              help="Worker threads of this process.")
+def serve(host: str, port: int, threads: int) -> None:
+    """Serve the API with waitress (for several processes, run gunicorn: see README)."""
+    import waitress
+
+    app = _app()
+    with app.app_context():
+        _require_schema()
+        from server.extensions import db
+
+        backend = db.engine.dialect.name
+        url = db.engine.url.render_as_string(hide_password=True)
+    click.echo(f"fieldsync: serving on http://{host}:{port} ({backend}: {url})")
+    waitress.serve(app, host=host, port=port, threads=threads, ident="fieldsync")
+
+
+@main.group()
+def db() -> None:
+    """Database schema: upgrade to the newest, show the current revision, compare with models."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True, help="Target revision.")
+@with_app
+def db_upgrade(revision: str) -> None:
+    """Create or migrate the database schema (safe to run again)."""
+    from server.extensions import db as database
+    from server.migrate import current_revision, upgrade
+
+    before = current_revision(database.engine)
+    upgrade(database.engine, revision)
+    after = current_revision(database.engine)
+    if before == after:
+        click.echo(f"fieldsync: schema already at {after}")
+    else:
+        click.echo(f"fieldsync: schema upgraded from {before or 'empty'} to {after}")
+
+
+@db.command("current")
+@with_app
+def db_current() -> None:
+    """Print the database's schema revision and the newest one."""
+    from server.extensions import db as database
+    from server.migrate import current_revision, head_revision
+
+    click.echo(f"current: {current_revision(database.engine) or 'empty'}  head: {head_revision()}")
+
+
+@main.command()
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database already has data.")
+@click.option("--seed", default=12369, show_default=True, help="Seed of the synthetic county.")
+@with_app
+def demo(if_empty: bool, seed: int) -> None:
+    """Load a synthetic demo county: 3 stations, 520 enterprises, 10 projects, rosters, users."""
+    from server.migrate import upgrade
+    from server.extensions import db as database
+    from server.services.demo import database_is_empty, load_demo
+
+    upgrade(database.engine)
+    if not database_is_empty():
+        if if_empty:
+            click.echo("fieldsync: the database already has data; demo not loaded")
+            return
+        raise click.ClickException(
+            "The database already has data; the demo county is only loaded into an empty one."
+        )
+    summary = load_demo(seed=seed, progress=lambda text: click.echo(f"fieldsync: {text}"))
+    click.echo(summary)
+
+
+@main.command("import")
+@click.argument("kind", type=click.Choice(["stations", "enterprises", "projects", "people"]))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--all-or-nothing", is_flag=True,
+              help="Apply no row at all if any row is rejected.")
+@click.option("--batch-size", default=500, show_default=True, type=click.IntRange(1, 10000))
+@with_app
+def import_(kind: str, file: Path, all_or_nothing: bool, batch_size: int) -> None:
+    """Import registry data from CSV (lon/lat columns) or GeoJSON.
+
+    Re-importing the same file changes nothing. Rejected rows are listed with their line and
+    reason; the exit status is 1 when any row was rejected.
+    """
+    from server.services.importer import run_import
+
+    _require_schema()
+    with click.progressbar(length=0, label=f"importing {kind}", file=sys.stderr) as bar:
+        report = run_import(
+            kind, file, all_or_nothing=all_or_nothing, batch_size=batch_size, progress=bar
+        )
+    for line in report.rejections_text():
+        click.echo(line, err=True)
+    click.echo(report.summary())
+    if report.rejected:
+        sys.exit(1)
+
+
+@main.group()
+def user() -> None:
+    """User accounts."""
+
+
+@user.command("add")
+@click.argument("username")
+@click.option("--full-name", required=True, help="The person's name, e.g. 王芳.")
+@click.option("--role", required=True,
+              type=click.Choice(["admin", "leader", "officer", "intake", "inspector",
+                                 "station_staff", "auditor"]))
+@click.option("--station", "station_code", default=None,
+              help="Station code; omit for county-level users.")
+@click.password_option(help="At least 10 characters; asked for when not given.")
+@with_app
+def user_add(username: str, full_name: str, role: str, station_code: str | None,
+             password: str) -> None:
+    """Create a user."""
+    from server.extensions import db as database
+    from server.services.accounts import add_user
+
+    _require_schema()
+    created = add_user(username=username, full_name=full_name, role=role, password=password,
+                       station_code=station_code)
+    database.session.commit()
+    where = created.station.code if created.station else "county"
+    click.echo(f"fieldsync: user {created.username} ({created.role}, {where}) created")
+
+
+@main.group()
+def device() -> None:
+    """Devices and their tokens."""
+
+
+@device.command("register")
+@click.option("--user", "username", required=True, help="The device's user.")
+@click.option("--name", required=True, help="A name for the device, e.g. 'Li Na phone'.")
+@with_app
+def device_register(username: str, name: str) -> None:
+    """Register a device and print its token (only this once)."""
+    from server.extensions import db as database
+    from server.services.accounts import find_user, register_device
+
+    _require_schema()
+    created, token = register_device(find_user(username), name)
+    database.session.commit()
+    click.echo(f"fieldsync: device {created.id} ({created.name}) registered for {username}", err=True)
+    click.echo("fieldsync: its token follows; it is shown only now:", err=True)
+    click.echo(token)
+
+
+@device.command("revoke")
+@click.argument("device_id", type=int)
+@with_app
+def device_revoke(device_id: int) -> None:
+    """Revoke a device's token; the device gets 401 from then on."""
+    from server.extensions import db as database
+    from server.services.accounts import revoke_device
+
+    _require_schema()
+    revoked = revoke_device(device_id)
+    database.session.commit()
+    click.echo(f"fieldsync: device {revoked.id} ({revoked.name}) revoked")
+
+
+@device.command("list")
+@with_app
+def device_list() -> None:
+    """List devices with their users and state."""
+    import sqlalchemy as sa
+
+    from server.extensions import db as database
+    from server.models import Device
+
+    _require_schema()
+    for item in database.session.execute(sa.select(Device).order_by(Device.id)).scalars():
+        state = "revoked" if item.revoked_at else "active"
+        click.echo(f"{item.id:>5}  {item.token_hint}…  {state:<8} {item.user.username:<20} {item.name}")

@@ -1,0 +1,91 @@
+"""Configuration: defaults that serve the embedded database, overridden by ``FIELDSYNC_*``.
+
+Nothing here runs at import time; :func:`load_config` is called by the app factory so that tests
+and several app servers can each build their own configuration.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+ENV_PREFIX = "FIELDSYNC_"
+
+#: Settings an operator may set as ``FIELDSYNC_<NAME>``, with their types.
+_TYPED_SETTINGS: dict[str, type] = {
+    "DATABASE_URL": str,
+    "INSTANCE_PATH": str,
+    "SECRET_KEY": str,
+    "PAGE_SIZE_DEFAULT": int,
+    "PAGE_SIZE_MAX": int,
+    "SERVICE_AREA_BBOX": str,
+    "MAX_CONTENT_LENGTH": int,
+    "LOG_LEVEL": str,
+}
+
+
+class ConfigError(ValueError):
+    """A ``FIELDSYNC_*`` variable holds a value the server cannot use."""
+
+
+def default_instance_path() -> Path:
+    """Where the embedded database lives unless ``FIELDSYNC_INSTANCE_PATH`` says otherwise."""
+    return Path.cwd() / "instance"
+
+
+def defaults(instance_path: Path) -> dict[str, object]:
+    return {
+        "DATABASE_URL": f"sqlite:///{instance_path / 'fieldsync.db'}",
+        "SECRET_KEY": None,
+        "PAGE_SIZE_DEFAULT": 50,
+        "PAGE_SIZE_MAX": 500,
+        # The county the demo data lives in, with a generous margin; coordinates outside it
+        # are refused as "outside the service area". Operators set their own.
+        "SERVICE_AREA_BBOX": "118.0,30.5,122.0,33.0",
+        # 16 MiB: room for a large import body or a push, small enough to refuse abuse.
+        "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+        "LOG_LEVEL": "INFO",
+    }
+
+
+def read_environment(environ: Mapping[str, str]) -> dict[str, object]:
+    """The ``FIELDSYNC_*`` settings found in ``environ``, converted to their types."""
+    found: dict[str, object] = {}
+    for name, kind in _TYPED_SETTINGS.items():
+        raw = environ.get(ENV_PREFIX + name)
+        if raw is None or raw == "":
+            continue
+        if kind is int:
+            try:
+                found[name] = int(raw)
+            except ValueError as exc:
+                raise ConfigError(f"{ENV_PREFIX}{name} must be a whole number, got {raw!r}") from exc
+        else:
+            found[name] = raw
+    return found
+
+
+def load_config(
+    environ: Mapping[str, str] | None = None, overrides: Mapping[str, object] | None = None
+) -> dict[str, object]:
+    """Defaults, then the environment, then explicit overrides (a test config)."""
+    environ = os.environ if environ is None else environ
+    overrides = dict(overrides or {})
+    env = read_environment(environ)
+    instance = Path(
+        str(overrides.get("INSTANCE_PATH") or env.get("INSTANCE_PATH") or default_instance_path())
+    ).resolve()
+    config = defaults(instance)
+    config.update(env)
+    config.update(overrides)
+    config["INSTANCE_PATH"] = str(instance)
+    for key in ("PAGE_SIZE_DEFAULT", "PAGE_SIZE_MAX"):
+        if int(config[key]) < 1:  # type: ignore[call-overload]
+            raise ConfigError(f"{ENV_PREFIX}{key} must be at least 1")
+    url = str(config["DATABASE_URL"])
+    if not (url.startswith("sqlite:") or url.startswith("postgresql")):
+        raise ConfigError(
+            f"{ENV_PREFIX}DATABASE_URL must be a sqlite:/// or postgresql:// URL, got {url!r}"
+        )
+    return config

@@ -1,0 +1,131 @@
+"""One JSON error envelope for every failure: ``{code, status, message, errors}``.
+
+``code`` is a stable machine-readable word (``invalid_input``, ``unauthorized``…), ``status`` the
+HTTP status, ``message`` a sentence for a person and ``errors`` maps each offending field (a
+dotted path such as ``properties.credit_code``) to its reasons. Domain and geometry errors know
+nothing of Flask; this module is where they meet HTTP.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, current_app, jsonify
+from flask_smorest import Api
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException
+
+from bureau.errors import DomainError
+from gis.errors import GeometryError
+from server.extensions import db
+
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    410: "gone",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "invalid_input",
+    429: "too_many_requests",
+    500: "internal_error",
+    503: "unavailable",
+}
+
+
+def envelope(
+    status: int,
+    message: str,
+    *,
+    code: str | None = None,
+    errors: Mapping[str, Any] | None = None,
+    headers: Mapping[str, str] | None = None,
+):
+    body = {
+        "code": code or HTTP_CODES.get(status, "error"),
+        "status": status,
+        "message": message,
+        "errors": dict(errors or {}),
+    }
+    response = jsonify(body)
+    response.status_code = status
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def flatten_errors(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+    """``{"json": {"properties": {"name": ["…"]}}}`` → ``{"properties.name": ["…"]}``.
+
+    webargs nests messages under the request location; a client wants the field's path.
+    """
+    flat: dict[str, list[str]] = {}
+    if isinstance(messages, Mapping):
+        for key, value in messages.items():
+            if prefix == "" and key in ("json", "form", "files"):
+                name = ""
+            elif isinstance(key, int):
+                name = f"{prefix}[{key}]"
+            else:
+                name = f"{prefix}.{key}" if prefix else str(key)
+            flat.update(flatten_errors(value, name))
+    elif isinstance(messages, list | tuple) and all(isinstance(m, str) for m in messages):
+        flat[prefix or "_body"] = list(messages)
+    elif isinstance(messages, list | tuple):
+        for index, value in enumerate(messages):
+            flat.update(flatten_errors(value, f"{prefix}[{index}]"))
+    else:
+        flat[prefix or "_body"] = [str(messages)]
+    return flat
+
+
+class FieldsyncApi(Api):
+    """flask-smorest's Api with fieldsync's error envelope instead of its own."""
+
+    def handle_http_exception(self, error: HTTPException):
+        status = error.code or 500
+        data = getattr(error, "data", None) or {}
+        errors = data.get("errors") or data.get("messages") or {}
+        message = data.get("message") or error.description or error.name
+        if status == 422 and errors and "message" not in data:
+            message = "The request has invalid fields; see errors."
+        if status == 400 and "Invalid JSON" in str(message):
+            message = "The request body is not valid JSON."
+        return envelope(
+            status,
+            message,
+            code=data.get("code"),
+            errors=flatten_errors(errors) if errors else None,
+            headers=data.get("headers"),
+        )
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def domain_error(error: DomainError):
+        db.session.rollback()
+        return envelope(error.status, error.message, code=error.code, errors=error.errors)
+
+    @app.errorhandler(GeometryError)
+    def geometry_error(error: GeometryError):
+        db.session.rollback()
+        field = error.field or "geometry"
+        return envelope(
+            422, f"Invalid geometry: {error.reason}", code=error.code, errors={field: [error.reason]}
+        )
+
+    @app.errorhandler(OperationalError)
+    def database_unavailable(error: OperationalError):
+        db.session.rollback()
+        current_app.logger.exception("database error")
+        return envelope(503, "The database is not available right now; try again later.")
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception):
+        db.session.rollback()
+        current_app.logger.exception("unhandled error")
+        return envelope(500, "An unexpected error occurred; it has been logged.")

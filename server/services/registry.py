@@ -1,0 +1,215 @@
+"""Writing the registry: records from imports or the API become rows, idempotently.
+
+A record is identified by its natural key (station code, credit code, approval number, roster
+ref). Writing a record whose key exists updates the row only if something differs, and then
+bumps its ``version``; writing the same data twice changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import shapely
+import sqlalchemy as sa
+from geoalchemy2.shape import to_shape
+from shapely.geometry.base import BaseGeometry
+
+from bureau.errors import InvalidInput
+from gis.geometry import to_ewkt
+from server.extensions import db
+from server.models import Enterprise, Person, Project, Station
+
+#: per kind: model, natural-key column name, geometry column name
+KINDS: dict[str, tuple[type, str, str]] = {
+    "stations": (Station, "code", "area"),
+    "enterprises": (Enterprise, "credit_code", "location"),
+    "projects": (Project, "approval_number", "footprint"),
+    "people": (Person, "ref", "location"),
+}
+
+
+@dataclass
+class WriteCounts:
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    keys: list[str] = field(default_factory=list)
+
+    def add(self, other: WriteCounts) -> None:
+        self.inserted += other.inserted
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+
+
+class StationLocator:
+    """Which station's area contains a geometry, decided in Python from the stations loaded once.
+
+    Station areas are few (a county has a handful of townships), so a prepared-polygon test per
+    record beats a spatial join per batch and behaves identically on both backends.
+    """
+
+    def __init__(self, stations: Sequence[tuple[int, str, BaseGeometry]]):
+        self._stations = [(sid, code, area) for sid, code, area in stations]
+        for _sid, _code, area in self._stations:
+            shapely.prepare(area)
+        self._by_code = {code: sid for sid, code, _area in self._stations}
+
+    @classmethod
+    def load(cls) -> StationLocator:
+        rows = db.session.execute(sa.select(Station.id, Station.code, Station.area)).all()
+        return cls([(sid, code, to_shape(area)) for sid, code, area in rows])
+
+    def id_for_code(self, code: str) -> int | None:
+        return self._by_code.get(code)
+
+    def station_for(self, geom: BaseGeometry | None) -> int | None:
+        if geom is None:
+            return None
+        point = geom if geom.geom_type == "Point" else geom.representative_point()
+        for sid, _code, area in self._stations:
+            if area.covers(point):
+                return sid
+        return None
+
+
+def _values(kind: str, record: Any, locator: StationLocator) -> dict[str, Any]:
+    """Column values for ``record``; geometry stays Shapely here (converted at write time)."""
+    if kind == "stations":
+        return {"code": record.code, "name": record.name, "area": record.area}
+    if kind == "enterprises":
+        return {
+            "credit_code": record.credit_code,
+            "name": record.name,
+            "address": record.address,
+            "location": record.location,
+            "industry": record.industry,
+            "pollutants": list(record.pollutants),
+            "is_key": record.is_key,
+            "contact_name": record.contact_name,
+            "contact_phone": record.contact_phone,
+            "station_id": locator.station_for(record.location),
+        }
+    if kind == "projects":
+        return {
+            "approval_number": record.approval_number,
+            "name": record.name,
+            "footprint": record.footprint,
+            "status": record.status,
+            "approved_on": record.approved_on,
+            "starts_on": record.starts_on,
+            "ends_on": record.ends_on,
+            "developer": record.developer,
+            "station_id": locator.station_for(record.footprint),
+        }
+    if kind == "people":
+        if record.station_code:
+            station_id = locator.id_for_code(record.station_code)
+            if station_id is None:
+                raise InvalidInput(
+                    f"No station has the code {record.station_code!r}.",
+                    errors={"station_code": [f"unknown station {record.station_code!r}"]},
+                )
+        else:
+            station_id = locator.station_for(record.location)
+            if station_id is None:
+                raise InvalidInput(
+                    "The person's station is not given and the location is in no station's area.",
+                    errors={"station_code": ["required when the location is outside all stations"]},
+                )
+        return {
+            "ref": record.ref,
+            "name": record.name,
+            "category": record.category,
+            "phone": record.phone,
+            "address": record.address,
+            "location": record.location,
+            "station_id": station_id,
+        }
+    raise ValueError(f"unknown registry kind {kind!r}")
+
+
+def _same(current: Any, new: Any) -> bool:
+    if isinstance(new, BaseGeometry):
+        if current is None:
+            return False
+        return to_shape(current).equals_exact(new, 1e-9)
+    if current is None or new is None:
+        return current is None and new is None
+    return current == new
+
+
+def _bind(values: dict[str, Any], geometry_column: str) -> dict[str, Any]:
+    geom = values.get(geometry_column)
+    bound = dict(values)
+    bound[geometry_column] = None if geom is None else to_ewkt(geom)
+    return bound
+
+
+def check_values(kind: str, record: Any, locator: StationLocator) -> None:
+    """Raise :class:`InvalidInput` if ``record`` cannot be written (e.g. an unknown station)."""
+    _values(kind, record, locator)
+
+
+def write_records(
+    kind: str, records: Iterable[Any], locator: StationLocator | None = None
+) -> WriteCounts:
+    """Insert or update ``records`` (one batch) in the current transaction."""
+    model, key_name, geometry_column = KINDS[kind]
+    locator = locator or StationLocator.load()
+    records = list(records)
+    counts = WriteCounts()
+    if not records:
+        return counts
+    key_column = getattr(model, key_name)
+    keys = [record.key for record in records]
+    existing = {
+        getattr(row, key_name): row
+        for row in db.session.execute(sa.select(model).where(key_column.in_(keys)))
+        .unique()
+        .scalars()
+    }
+    new_rows = []
+    for record in records:
+        values = _values(kind, record, locator)
+        row = existing.get(record.key)
+        if row is None:
+            new_rows.append(_bind(values, geometry_column) | {"version": 1})
+            counts.inserted += 1
+            continue
+        changed = {name: value for name, value in values.items()
+                   if not _same(getattr(row, name), value)}
+        if not changed:
+            counts.unchanged += 1
+            continue
+        for name, value in changed.items():
+            setattr(row, name, to_ewkt(value) if isinstance(value, BaseGeometry) else value)
+        row.version += 1
+        counts.updated += 1
+    if new_rows:
+        from server.models.base import utcnow
+
+        now = utcnow()
+        for row in new_rows:
+            row.setdefault("created_at", now)
+            row.setdefault("updated_at", now)
+        db.session.execute(sa.insert(model), new_rows)
+    db.session.flush()
+    counts.keys = keys
+    return counts
+
+
+def create_record(kind: str, record: Any) -> Any:
+    """Create one registry row from the API; an existing key is a conflict, not an update."""
+    from bureau.errors import Conflict
+
+    model, key_name, _geometry_column = KINDS[kind]
+    key_column = getattr(model, key_name)
+    if db.session.execute(sa.select(model.id).where(key_column == record.key)).first():
+        raise Conflict(
+            f"A record with {key_name} {record.key!r} already exists.",
+            errors={key_name: ["already exists"]},
+        )
+    write_records(kind, [record])
+    return db.session.execute(sa.select(model).where(key_column == record.key)).unique().scalar_one()

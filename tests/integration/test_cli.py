@@ -1,0 +1,120 @@
+"""The ``fieldsync`` command as an operator uses it: demo, serve, users, devices, import."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+from click.testing import CliRunner
+
+from server.cli import main
+
+
+@pytest.fixture
+def cli_env(monkeypatch, databases, tmp_path):
+    url = databases.fresh_url("migrated")
+    monkeypatch.setenv("FIELDSYNC_DATABASE_URL", url)
+    monkeypatch.setenv("FIELDSYNC_INSTANCE_PATH", str(tmp_path))
+    return {"FIELDSYNC_DATABASE_URL": url, "FIELDSYNC_INSTANCE_PATH": str(tmp_path)}
+
+
+def run(*args, input=None):
+    result = CliRunner().invoke(main, list(args), input=input, catch_exceptions=False)
+    return result
+
+
+def test_every_command_has_help():
+    for args in (["--help"], ["serve", "--help"], ["db", "--help"], ["db", "upgrade", "--help"],
+                 ["demo", "--help"], ["import", "--help"], ["user", "add", "--help"],
+                 ["device", "register", "--help"], ["device", "revoke", "--help"],
+                 ["device", "list", "--help"]):
+        result = run(*args)
+        assert result.exit_code == 0, args
+        assert "Usage:" in result.output
+
+
+def test_user_add_device_register_and_revoke(cli_env):
+    assert run("user", "add", "wangfang", "--full-name", "王芳", "--role", "leader",
+               "--password", "a long password").exit_code == 0
+    duplicate = run("user", "add", "wangfang", "--full-name", "王芳", "--role", "leader",
+                    "--password", "a long password")
+    assert duplicate.exit_code == 1
+    assert "taken" in duplicate.output
+    no_station = run("user", "add", "li", "--full-name", "李", "--role", "inspector",
+                     "--password", "a long password")
+    assert no_station.exit_code == 1
+    assert "station" in no_station.output
+
+    registered = CliRunner().invoke(main, ["device", "register", "--user", "wangfang",
+                                           "--name", "desk"])
+    assert registered.exit_code == 0
+    token = registered.stdout.strip().splitlines()[-1]
+    assert token.startswith("fs_")
+
+    from server import create_app
+
+    client = create_app().test_client()
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    device_id = client.get("/api/v1/me", headers=headers).get_json()["device"]["id"]
+    assert run("device", "revoke", str(device_id)).exit_code == 0
+    assert client.get("/api/v1/me", headers=headers).status_code == 401
+    listed = run("device", "list")
+    assert "revoked" in listed.output
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_demo_then_serve(databases, tmp_path, demo_tokens):
+    """`fieldsync demo` then `fieldsync serve` on a new database: healthz and a bbox read work."""
+    url = databases.empty_url()
+    env = dict(os.environ, FIELDSYNC_DATABASE_URL=url, FIELDSYNC_INSTANCE_PATH=str(tmp_path))
+    demo = subprocess.run([sys.executable, "-m", "server", "demo"], env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert demo.returncode == 0, demo.stderr
+    assert "demo county loaded" in demo.stdout
+    again = subprocess.run([sys.executable, "-m", "server", "demo", "--if-empty"], env=env,
+                           capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0 and "already has data" in again.stdout
+
+    port = _free_port()
+    server = subprocess.Popen([sys.executable, "-m", "server", "serve", "--port", str(port)],
+                              env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _attempt in range(200):
+            try:
+                with urllib.request.urlopen(base + "/healthz", timeout=2) as response:
+                    health = response.read().decode()
+                break
+            except OSError:
+                if server.poll() is not None:
+                    pytest.fail(server.stdout.read())
+                time.sleep(0.1)
+        else:
+            pytest.fail("the server did not answer /healthz")
+        assert '"ok"' in health
+        token = next(iter(demo_tokens.values()))
+        request = urllib.request.Request(
+            base + "/api/v1/enterprises?bbox=119.8,31.6,120.3,31.9&page_size=3",
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert response.status == 200
+            assert b"FeatureCollection" in response.read()
+        anonymous = urllib.request.Request(base + "/api/v1/enterprises?bbox=119.8,31.6,120.3,31.9")
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(anonymous, timeout=10)
+        assert refused.value.code == 401
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
