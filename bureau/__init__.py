@@ -1,0 +1,12 @@
+"""The bureau's rules, free of any web framework or database.
+
+What a county environmental protection bureau (环保局) decides, written so that it can be read
+and tested without an application: who may see and change what (:mod:`bureau.access`), what a
+valid registry record is (:mod:`bureau.registry`, :mod:`bureau.credit_code`,
+:mod:`bureau.vocabulary`), how import files are read (:mod:`bureau.importing`), and a synthetic
+county for demos (:mod:`bureau.demo_county`). Errors carry a code and an HTTP status but know
+nothing of HTTP (:mod:`bureau.errors`).
+
+Imports allowed here: the standard library, shapely and :mod:`gis`. Nothing is imported eagerly
+by this package, so ``import bureau.errors`` stays cheap.
+"""

@@ -114,9 +114,7 @@ def validate_credit_code(text: str, *, field: str = "credit_code") -> str:
         )
     expected = check_character(code[:17])
     if code[17] != expected:
-        raise InvalidCreditCode(
-            f"check character should be {expected} not {code[17]}", field=field
-        )
+        raise InvalidCreditCode(f"check character should be {expected} not {code[17]}", field=field)
     return code
 
 

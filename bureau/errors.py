@@ -30,9 +30,7 @@ class DomainError(Exception):
     code: str = "domain_error"
     status: int = 422
 
-    def __init__(
-        self, message: str, *, errors: Mapping[str, Iterable[str]] | None = None
-    ) -> None:
+    def __init__(self, message: str, *, errors: Mapping[str, Iterable[str]] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.errors: dict[str, list[str]] = (

@@ -121,9 +121,7 @@ class RowReader:
             return None
         return text
 
-    def code(
-        self, field: str, *, required: bool = False, max_length: int = 64
-    ) -> str | None:
+    def code(self, field: str, *, required: bool = False, max_length: int = 64) -> str | None:
         """An identifier: text without inner whitespace (spaces in keys make duplicates)."""
         text = self.text(field, required=required, max_length=max_length)
         if text is not None and " " in text:

@@ -144,6 +144,8 @@ class _RawRow:
     geometry: BaseGeometry | None = None
     problems: dict[str, list[str]] = field(default_factory=dict)
     default_datum: str = DEFAULT_DATUM
+    malformed: bool = False
+    """The row is not even shaped like a row; report ``problems`` alone, validate nothing."""
 
 
 def read_rows(
@@ -209,6 +211,9 @@ def _results(
         key = _raw_key(kind, raw.data.get(key_field))
         record: Record | None
         errors: dict[str, list[str]]
+        if raw.malformed:
+            yield RowResult(line=raw.line, key=None, record=None, errors=dict(raw.problems))
+            continue
         try:
             record = validate(
                 raw.data,
@@ -251,7 +256,9 @@ def _csv_rows(path: Path, kind: str) -> Iterator[_RawRow]:
         except csv.Error as exc:
             raise ImportFileError(f"{path.name}: cannot read the header row: {exc}") from None
     if not header_cells or all(not cell.strip() for cell in header_cells):
-        raise ImportFileError(f"{path.name}: the file is empty; expected a header row")
+        raise ImportFileError(
+            f"{path.name}: the file is empty or its first line is blank; expected a header row"
+        )
     header = [cell.strip().lower() for cell in header_cells]
     named = [name for name in header if name]
     repeated = sorted({name for name in named if named.count(name) > 1})
@@ -366,7 +373,7 @@ def _geojson_rows(path: Path, kind: str) -> Iterator[_RawRow]:
     if not isinstance(document, dict) or document.get("type") != "FeatureCollection":
         found = document.get("type") if isinstance(document, dict) else type(document).__name__
         raise ImportFileError(
-            f'{path.name}: expected a GeoJSON FeatureCollection, found {found!r}; '
+            f"{path.name}: expected a GeoJSON FeatureCollection, found {found!r}; "
             'the file must be {"type": "FeatureCollection", "features": [...]}'
         )
     features = document.get("features")
@@ -389,7 +396,10 @@ def _geojson_body(features: list[Any], kind: str, default_datum: str) -> Iterato
     for number, feature in enumerate(features, start=1):
         if not isinstance(feature, dict) or feature.get("type") != "Feature":
             yield _RawRow(
-                line=number, data={}, problems={"feature": ["not a GeoJSON Feature object"]}
+                line=number,
+                data={},
+                problems={"feature": ["not a GeoJSON Feature object"]},
+                malformed=True,
             )
             continue
         properties = feature.get("properties")
@@ -397,7 +407,10 @@ def _geojson_body(features: list[Any], kind: str, default_datum: str) -> Iterato
             properties = {}
         if not isinstance(properties, dict):
             yield _RawRow(
-                line=number, data={}, problems={"properties": ["must be an object or null"]}
+                line=number,
+                data={},
+                problems={"properties": ["must be an object or null"]},
+                malformed=True,
             )
             continue
         errors = FieldErrors()

@@ -11,10 +11,15 @@ files any problem under the row's own field names.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import shapely
 from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
 
 from bureau.fields import FieldErrors, RowReader
 from gis.datum import to_wgs84
@@ -108,7 +113,7 @@ def convert_geometry(geometry: BaseGeometry, datum: str) -> BaseGeometry:
     if datum == DEFAULT_DATUM:
         return geometry
 
-    def convert(coords):  # type: ignore[no-untyped-def]
+    def convert(coords: NDArray[np.float64]) -> NDArray[np.float64]:
         out = coords.copy()
         for i, (lon, lat) in enumerate(coords):
             x, y = to_wgs84(float(lon), float(lat), datum)

@@ -165,6 +165,7 @@ class _CoordinateReader:
         self, value: Any, path: str, gtype: str, *, minimum: int
     ) -> list[tuple[float, float]]:
         items = self.sequence(value, path, gtype, "positions")
+        self.check_nesting(items, path, gtype)
         if len(items) < minimum:
             raise GeometryError(
                 TOO_FEW_POINTS,
@@ -182,6 +183,7 @@ class _CoordinateReader:
 
     def ring(self, value: Any, path: str, gtype: str) -> list[tuple[float, float]]:
         items = self.sequence(value, path, gtype, "positions")
+        self.check_nesting(items, path, gtype)
         if len(items) < 4:
             raise GeometryError(
                 TOO_FEW_POINTS,
@@ -198,6 +200,12 @@ class _CoordinateReader:
                 path,
             )
         return points
+
+    def check_nesting(self, items: Sequence[Any], path: str, gtype: str) -> None:
+        """Report a wrong nesting depth as such, before counting positions."""
+        for i, item in enumerate(items):
+            if not isinstance(item, Sequence) or isinstance(item, str):
+                self.position(item, f"{path}[{i}]", gtype)  # raises malformed_geojson
 
     def position(self, value: Any, path: str, gtype: str) -> tuple[float, float]:
         if not isinstance(value, Sequence) or isinstance(value, str):

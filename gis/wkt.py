@@ -37,6 +37,9 @@ _SRID_PREFIX_RE = re.compile(r"^\s*SRID\s*=\s*(?P<srid>[^;]*);", re.IGNORECASE)
 def to_ewkt(geom: BaseGeometry, srid: int = WGS84_SRID) -> str:
     """``"SRID=4326;POINT (120.1 30.2)"``: 2D, full precision, written by GEOS.
 
+    "Full precision" is GEOS's: 16 significant digits, so a round trip is exact to about
+    1e-15 degree (nanometres on the ground), not always to the last bit of the float.
+
     Raises :class:`GeometryError` for empty geometries (``empty_geometry``) and NaN/infinite
     coordinates (``not_a_number``), which would otherwise become NULL in SpatiaLite.
     """

@@ -53,7 +53,9 @@ class EnterpriseProperties(_Audit):
 
 class ProjectProperties(_Audit):
     approval_number = fields.String(
-        required=True, validate=validate.Length(min=1, max=100), metadata={"description": "环评批复文号"}
+        required=True,
+        validate=validate.Length(min=1, max=100),
+        metadata={"description": "环评批复文号"},
     )
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     status = fields.String(required=True, validate=_choice(PROJECT_STATUSES))
@@ -82,8 +84,13 @@ class PersonProperties(_Audit):
     station = fields.Nested(StationRef, dump_only=True)
 
 
-def feature_schema(name: str, properties_schema: type[ma.Schema], allowed: tuple[str, ...], *,
-                   geometry_required: bool = True) -> type[ma.Schema]:
+def feature_schema(
+    name: str,
+    properties_schema: type[ma.Schema],
+    allowed: tuple[str, ...],
+    *,
+    geometry_required: bool = True,
+) -> type[ma.Schema]:
     """A GeoJSON Feature schema around ``properties_schema`` (the same shape in and out)."""
 
     class Feature(ma.Schema):
@@ -140,8 +147,9 @@ class EnterpriseListArgs(BBoxArgs):
     station = fields.String(metadata={"description": "station code"})
     industry = fields.String(validate=_choice(INDUSTRIES))
     is_key = fields.Boolean()
-    q = fields.String(validate=validate.Length(min=1, max=100),
-                      metadata={"description": "part of the name"})
+    q = fields.String(
+        validate=validate.Length(min=1, max=100), metadata={"description": "part of the name"}
+    )
 
 
 class ProjectListArgs(BBoxArgs):

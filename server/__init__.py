@@ -45,9 +45,7 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
                     "Authenticate with a device token: `Authorization: Bearer <token>`."
                 )
             },
-            "components": {
-                "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}
-            },
+            "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
             "security": [{"bearerAuth": []}],
         },
     )

@@ -22,18 +22,21 @@ def with_app(func):
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
+        from server.extensions import db
+
         app = _app()
         with app.app_context():
             try:
                 return func(*args, **kwargs)
             except DomainError as error:
-                from server.extensions import db
-
                 db.session.rollback()
                 details = "".join(
                     f"\n  {name}: {'; '.join(reasons)}" for name, reasons in error.errors.items()
                 )
                 raise click.ClickException(f"{error.message}{details}") from error
+            finally:
+                db.session.remove()
+                db.engine.dispose()
 
     return wrapper
 
@@ -60,8 +63,13 @@ def main() -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64),
-              help="Worker threads of this process.")
+@click.option(
+    "--threads",
+    default=8,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Worker threads of this process.",
+)
 def serve(host: str, port: int, threads: int) -> None:
     """Serve the API with waitress (for several processes, run gunicorn: see README)."""
     import waitress
@@ -115,8 +123,8 @@ def db_current() -> None:
 @with_app
 def demo(if_empty: bool, seed: int) -> None:
     """Load a synthetic demo county: 3 stations, 520 enterprises, 10 projects, rosters, users."""
-    from server.migrate import upgrade
     from server.extensions import db as database
+    from server.migrate import upgrade
     from server.services.demo import database_is_empty, load_demo
 
     upgrade(database.engine)
@@ -134,8 +142,7 @@ def demo(if_empty: bool, seed: int) -> None:
 @main.command("import")
 @click.argument("kind", type=click.Choice(["stations", "enterprises", "projects", "people"]))
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--all-or-nothing", is_flag=True,
-              help="Apply no row at all if any row is rejected.")
+@click.option("--all-or-nothing", is_flag=True, help="Apply no row at all if any row is rejected.")
 @click.option("--batch-size", default=500, show_default=True, type=click.IntRange(1, 10000))
 @with_app
 def import_(kind: str, file: Path, all_or_nothing: bool, batch_size: int) -> None:
@@ -166,22 +173,33 @@ def user() -> None:
 @user.command("add")
 @click.argument("username")
 @click.option("--full-name", required=True, help="The person's name, e.g. 王芳.")
-@click.option("--role", required=True,
-              type=click.Choice(["admin", "leader", "officer", "intake", "inspector",
-                                 "station_staff", "auditor"]))
-@click.option("--station", "station_code", default=None,
-              help="Station code; omit for county-level users.")
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice(
+        ["admin", "leader", "officer", "intake", "inspector", "station_staff", "auditor"]
+    ),
+)
+@click.option(
+    "--station", "station_code", default=None, help="Station code; omit for county-level users."
+)
 @click.password_option(help="At least 10 characters; asked for when not given.")
 @with_app
-def user_add(username: str, full_name: str, role: str, station_code: str | None,
-             password: str) -> None:
+def user_add(
+    username: str, full_name: str, role: str, station_code: str | None, password: str
+) -> None:
     """Create a user."""
     from server.extensions import db as database
     from server.services.accounts import add_user
 
     _require_schema()
-    created = add_user(username=username, full_name=full_name, role=role, password=password,
-                       station_code=station_code)
+    created = add_user(
+        username=username,
+        full_name=full_name,
+        role=role,
+        password=password,
+        station_code=station_code,
+    )
     database.session.commit()
     where = created.station.code if created.station else "county"
     click.echo(f"fieldsync: user {created.username} ({created.role}, {where}) created")
@@ -204,7 +222,9 @@ def device_register(username: str, name: str) -> None:
     _require_schema()
     created, token = register_device(find_user(username), name)
     database.session.commit()
-    click.echo(f"fieldsync: device {created.id} ({created.name}) registered for {username}", err=True)
+    click.echo(
+        f"fieldsync: device {created.id} ({created.name}) registered for {username}", err=True
+    )
     click.echo("fieldsync: its token follows; it is shown only now:", err=True)
     click.echo(token)
 
@@ -235,4 +255,6 @@ def device_list() -> None:
     _require_schema()
     for item in database.session.execute(sa.select(Device).order_by(Device.id)).scalars():
         state = "revoked" if item.revoked_at else "active"
-        click.echo(f"{item.id:>5}  {item.token_hint}…  {state:<8} {item.user.username:<20} {item.name}")
+        click.echo(
+            f"{item.id:>5}  {item.token_hint}…  {state:<8} {item.user.username:<20} {item.name}"
+        )

@@ -60,7 +60,9 @@ def read_environment(environ: Mapping[str, str]) -> dict[str, object]:
             try:
                 found[name] = int(raw)
             except ValueError as exc:
-                raise ConfigError(f"{ENV_PREFIX}{name} must be a whole number, got {raw!r}") from exc
+                raise ConfigError(
+                    f"{ENV_PREFIX}{name} must be a whole number, got {raw!r}"
+                ) from exc
         else:
             found[name] = raw
     return found

@@ -115,7 +115,10 @@ def register(app: Flask) -> None:
         db.session.rollback()
         field = error.field or "geometry"
         return envelope(
-            422, f"Invalid geometry: {error.reason}", code=error.code, errors={field: [error.reason]}
+            422,
+            f"Invalid geometry: {error.reason}",
+            code=error.code,
+            errors={field: [error.reason]},
         )
 
     @app.errorhandler(OperationalError)

@@ -17,9 +17,23 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 #: Tables that SpatiaLite or PostGIS own; they are not part of fieldsync's schema.
 _EXTENSION_TABLES = ("spatial_ref_sys", "SpatialIndex", "ElementaryGeometries", "KNN", "KNN2")
-_EXTENSION_PREFIXES = ("sql_statements_log", "data_licenses", "spatialite_", "vector_layers",
-                       "virts_", "views_", "geometry_columns", "idx_", "rl2map_", "SE_", "wms_",
-                       "topologies", "networks", "raster_coverages", "vector_coverages")
+_EXTENSION_PREFIXES = (
+    "sql_statements_log",
+    "data_licenses",
+    "spatialite_",
+    "vector_layers",
+    "virts_",
+    "views_",
+    "geometry_columns",
+    "idx_",
+    "rl2map_",
+    "SE_",
+    "wms_",
+    "topologies",
+    "networks",
+    "raster_coverages",
+    "vector_coverages",
+)
 
 
 def include_object(obj, name, obj_type, reflected, compare_to) -> bool:

@@ -5,16 +5,13 @@ from __future__ import annotations
 from flask import Flask
 from flask_smorest import Api
 
-from server.auth import authenticate_request
-
 
 def register_blueprints(app: Flask, api: Api) -> None:
-    from server.api import accounts, enterprises, health, people, projects, stations
     from schemas.fields import register_field_docs
+    from server.api import accounts, enterprises, health, people, projects, stations
 
     register_field_docs(api.ma_plugin)
     app.register_blueprint(health.blp)
     for module in (stations, enterprises, projects, people, accounts):
-        module.blp.before_request(authenticate_request)
         api.register_blueprint(module.blp, url_prefix="/api/v1" + module.URL)
     accounts.register_public(app, api)

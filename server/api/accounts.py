@@ -19,6 +19,7 @@ from schemas.accounts import (
     WhoAmI,
 )
 from schemas.common import PageArgs
+from server.api.common import protected_blueprint
 from server.api.paging import paginate
 from server.auth import current_actor
 from server.extensions import db
@@ -26,7 +27,7 @@ from server.models import Device, User
 from server.services import accounts
 
 URL = ""
-blp = Blueprint("accounts", __name__, description="Users and devices")
+blp = protected_blueprint("accounts", __name__, "Users and devices")
 registration = Blueprint(
     "registration", __name__, description="Device registration with a user's password"
 )
@@ -86,7 +87,9 @@ class DeviceById(MethodView):
             try:
                 authorize(actor, Action.MANAGE_ACCOUNTS)
             except Forbidden as error:
-                raise Forbidden("Only the administrator may revoke another user's device.") from error
+                raise Forbidden(
+                    "Only the administrator may revoke another user's device."
+                ) from error
         device = accounts.revoke_device(device_id)
         db.session.commit()
         return device

@@ -7,12 +7,21 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_smorest import Blueprint
 
 from bureau.errors import InvalidInput, NotFound
 from gis.geometry import BBox, parse_bbox
 from gis.spatial_sql import intersects_bbox
+from server.auth import authenticate_request
 from server.extensions import db
 from server.models import Station
+
+
+def protected_blueprint(name: str, import_name: str, description: str) -> Blueprint:
+    """A blueprint whose every request must carry a valid device token (else 401)."""
+    blueprint = Blueprint(name, import_name, description=description)
+    blueprint.before_request(authenticate_request)
+    return blueprint
 
 
 def service_area() -> BBox:
@@ -28,7 +37,9 @@ def bbox_filter(query: sa.Select, column, text: str | None) -> sa.Select:
 def station_id_for_code(code: str, field: str = "station") -> int:
     station_id = db.session.execute(sa.select(Station.id).where(Station.code == code)).scalar()
     if station_id is None:
-        raise InvalidInput(f"No station has the code {code!r}.", errors={field: ["unknown station"]})
+        raise InvalidInput(
+            f"No station has the code {code!r}.", errors={field: ["unknown station"]}
+        )
     return station_id
 
 

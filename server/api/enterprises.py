@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from bureau.access import Action, authorize
 from bureau.registry import enterprise_from_mapping
 from schemas.registry import EnterpriseCollection, EnterpriseFeature, EnterpriseListArgs
-from server.api.common import bbox_filter, get_or_404, record_from_feature, station_id_for_code
+from server.api.common import (
+    bbox_filter,
+    get_or_404,
+    protected_blueprint,
+    record_from_feature,
+    station_id_for_code,
+)
 from server.api.paging import paginate
 from server.auth import current_actor
 from server.extensions import db
@@ -17,7 +22,7 @@ from server.models import Enterprise
 from server.services.registry import create_record
 
 URL = "/enterprises"
-blp = Blueprint("enterprises", __name__, description="Mapped enterprises (企业)")
+blp = protected_blueprint("enterprises", __name__, "Mapped enterprises (企业)")
 
 
 @blp.route("")

@@ -16,5 +16,9 @@ def healthz():
         db.session.execute(sa.text("SELECT 1")).scalar_one()
     except sa.exc.SQLAlchemyError as exc:
         db.session.rollback()
-        return {"status": "unavailable", "database": "unreachable", "detail": type(exc).__name__}, 503
+        return {
+            "status": "unavailable",
+            "database": "unreachable",
+            "detail": type(exc).__name__,
+        }, 503
     return {"status": "ok", "database": db.engine.dialect.name}

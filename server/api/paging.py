@@ -37,9 +37,7 @@ def paginate(query: sa.Select, *, page: int, size: int | None) -> tuple[list, di
     total = db.session.execute(
         sa.select(sa.func.count()).select_from(query.order_by(None).subquery())
     ).scalar_one()
-    rows = list(
-        db.session.execute(query.limit(size).offset((page - 1) * size)).unique().scalars()
-    )
+    rows = list(db.session.execute(query.limit(size).offset((page - 1) * size)).unique().scalars())
     pages = max(1, math.ceil(total / size))
     info = {
         "number": page,

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from bureau.access import Action, authorize, people_scope
 from bureau.registry import person_from_mapping
 from schemas.registry import PersonCollection, PersonFeature, PersonListArgs
-from server.api.common import bbox_filter, get_or_404, record_from_feature, station_id_for_code
+from server.api.common import (
+    bbox_filter,
+    get_or_404,
+    protected_blueprint,
+    record_from_feature,
+    station_id_for_code,
+)
 from server.api.paging import paginate
 from server.auth import current_actor
 from server.extensions import db
@@ -17,7 +22,7 @@ from server.models import Person
 from server.services.registry import StationLocator, check_values, create_record
 
 URL = "/people"
-blp = Blueprint("people", __name__, description="Must-visit people (五个必访)")
+blp = protected_blueprint("people", __name__, "Must-visit people (五个必访)")
 
 
 @blp.route("")

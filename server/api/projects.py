@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from bureau.access import Action, authorize
 from bureau.registry import project_from_mapping
 from schemas.registry import ProjectCollection, ProjectFeature, ProjectListArgs
-from server.api.common import bbox_filter, get_or_404, record_from_feature, station_id_for_code
+from server.api.common import (
+    bbox_filter,
+    get_or_404,
+    protected_blueprint,
+    record_from_feature,
+    station_id_for_code,
+)
 from server.api.paging import paginate
 from server.auth import current_actor
 from server.extensions import db
@@ -17,7 +22,7 @@ from server.models import Project
 from server.services.registry import create_record
 
 URL = "/projects"
-blp = Blueprint("projects", __name__, description="New construction projects (新建项目)")
+blp = protected_blueprint("projects", __name__, "New construction projects (新建项目)")
 
 
 @blp.route("")

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from bureau.access import Action, authorize
 from bureau.registry import station_from_mapping
 from schemas.common import PageArgs
 from schemas.registry import StationCollection, StationFeature
-from server.api.common import get_or_404, record_from_feature
+from server.api.common import get_or_404, protected_blueprint, record_from_feature
 from server.api.paging import paginate
 from server.auth import current_actor
 from server.extensions import db
@@ -18,7 +17,9 @@ from server.models import Station
 from server.services.registry import create_record
 
 URL = "/stations"
-blp = Blueprint("stations", __name__, description="Township environmental stations (乡镇环境管理站)")
+blp = protected_blueprint(
+    "stations", __name__, description="Township environmental stations (乡镇环境管理站)"
+)
 
 
 @blp.route("")

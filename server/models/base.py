@@ -61,9 +61,7 @@ class UTCDateTime(TypeDecorator):
 
 def geometry(kind: str, *, nullable: bool = False) -> Mapped:
     """A WGS-84 geometry column without GeoAlchemy2's implicit index (see module docstring)."""
-    return mapped_column(
-        Geometry(kind, srid=WGS84_SRID, spatial_index=False), nullable=nullable
-    )
+    return mapped_column(Geometry(kind, srid=WGS84_SRID, spatial_index=False), nullable=nullable)
 
 
 def spatial_indexes(table: str, column: str, *, geography: bool) -> tuple[sa.Index, ...]:

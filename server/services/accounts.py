@@ -11,6 +11,7 @@ from server.extensions import db
 from server.models import Device, Station, User
 from server.models.base import utcnow
 
+
 class BadCredentials(DomainError):
     code = "bad_credentials"
     status = 401
@@ -25,7 +26,9 @@ def add_user(
 ) -> User:
     require_choice(role, ROLES, "role")
     if len(password) < 10:
-        raise InvalidInput("The password is too short.", errors={"password": ["at least 10 characters"]})
+        raise InvalidInput(
+            "The password is too short.", errors={"password": ["at least 10 characters"]}
+        )
     station_id = None
     if station_code:
         station_id = db.session.execute(
@@ -66,7 +69,9 @@ def find_user(username: str) -> User:
 def register_device(user: User, name: str, *, token: str | None = None) -> tuple[Device, str]:
     """A new device for ``user``; returns it with its token, which is never stored in clear."""
     token = token or new_token()
-    device = Device(user=user, name=name, token_hash=token_hash(token), token_hint=token_hint(token))
+    device = Device(
+        user=user, name=name, token_hash=token_hash(token), token_hint=token_hint(token)
+    )
     db.session.add(device)
     db.session.flush()
     return device, token

@@ -47,7 +47,9 @@ def load_demo(seed: int = 12369, progress: Callable[[str], None] = lambda _text:
             owner = find_user(demo_device.username)
             register_device(owner, demo_device.name, token=demo_device.token)
             where = owner.station.code if owner.station else "county"
-            lines.append(f"  {demo_device.username:<14} {owner.role:<14} {where:<8} {demo_device.token}")
+            lines.append(
+                f"  {demo_device.username:<14} {owner.role:<14} {where:<8} {demo_device.token}"
+            )
         db.session.commit()
     except BaseException:
         db.session.rollback()

@@ -44,11 +44,15 @@ class ImportReport:
 
     def summary(self) -> str:
         if not self.applied:
-            return (f"fieldsync: {self.rows} {self.kind} rows read, {self.rejected} rejected: "
-                    "nothing applied (--all-or-nothing)")
+            return (
+                f"fieldsync: {self.rows} {self.kind} rows read, {self.rejected} rejected: "
+                "nothing applied (--all-or-nothing)"
+            )
         c = self.counts
-        return (f"fieldsync: {self.rows} {self.kind} rows read: {c.inserted} inserted, "
-                f"{c.updated} updated, {c.unchanged} unchanged, {self.rejected} rejected")
+        return (
+            f"fieldsync: {self.rows} {self.kind} rows read: {c.inserted} inserted, "
+            f"{c.updated} updated, {c.unchanged} unchanged, {self.rejected} rejected"
+        )
 
     def rejections_text(self) -> list[str]:
         return [r.text() for r in self.rejections]
@@ -70,7 +74,7 @@ def run_import(
     area = service_area or configured_area()
     if progress is not None and hasattr(progress, "length"):
         progress.length = count_rows(path)
-    tick: Callable[[int], None] = (progress.update if progress is not None else (lambda n: None))
+    tick: Callable[[int], None] = progress.update if progress is not None else (lambda n: None)
     report = ImportReport(kind=kind)
     locator = StationLocator.load()
     pending = []

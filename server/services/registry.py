@@ -178,8 +178,9 @@ def write_records(
             new_rows.append(_bind(values, geometry_column) | {"version": 1})
             counts.inserted += 1
             continue
-        changed = {name: value for name, value in values.items()
-                   if not _same(getattr(row, name), value)}
+        changed = {
+            name: value for name, value in values.items() if not _same(getattr(row, name), value)
+        }
         if not changed:
             counts.unchanged += 1
             continue
@@ -201,7 +202,7 @@ def write_records(
 
 
 def create_record(kind: str, record: Any) -> Any:
-    """Create one registry row from the API; an existing key is a conflict, not an update."""
+    """Create one registry row from the API (a Feature); an existing key is a conflict (409)."""
     from bureau.errors import Conflict
 
     model, key_name, _geometry_column = KINDS[kind]
@@ -209,7 +210,9 @@ def create_record(kind: str, record: Any) -> Any:
     if db.session.execute(sa.select(model.id).where(key_column == record.key)).first():
         raise Conflict(
             f"A record with {key_name} {record.key!r} already exists.",
-            errors={key_name: ["already exists"]},
+            errors={f"properties.{key_name}": ["already exists"]},
         )
     write_records(kind, [record])
-    return db.session.execute(sa.select(model).where(key_column == record.key)).unique().scalar_one()
+    return (
+        db.session.execute(sa.select(model).where(key_column == record.key)).unique().scalar_one()
+    )

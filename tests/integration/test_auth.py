@@ -99,8 +99,12 @@ def test_inspector_cannot_write_registry_or_manage_users(demo_app, demo_client, 
     feature = {
         "type": "Feature",
         "geometry": {"type": "Point", "coordinates": [119.95, 31.75]},
-        "properties": {"credit_code": "91320481MA1X00000X", "name": "x", "address": "y",
-                       "industry": "chemical"},
+        "properties": {
+            "credit_code": "91320481MA1X00000X",
+            "name": "x",
+            "address": "y",
+            "industry": "chemical",
+        },
     }
     response = demo_client.post("/api/v1/enterprises", json=feature, headers=bearer(token))
     assert response.status_code == 403

@@ -29,36 +29,77 @@ def run(*args, input=None):
 
 
 def test_every_command_has_help():
-    for args in (["--help"], ["serve", "--help"], ["db", "--help"], ["db", "upgrade", "--help"],
-                 ["demo", "--help"], ["import", "--help"], ["user", "add", "--help"],
-                 ["device", "register", "--help"], ["device", "revoke", "--help"],
-                 ["device", "list", "--help"]):
+    for args in (
+        ["--help"],
+        ["serve", "--help"],
+        ["db", "--help"],
+        ["db", "upgrade", "--help"],
+        ["demo", "--help"],
+        ["import", "--help"],
+        ["user", "add", "--help"],
+        ["device", "register", "--help"],
+        ["device", "revoke", "--help"],
+        ["device", "list", "--help"],
+    ):
         result = run(*args)
         assert result.exit_code == 0, args
         assert "Usage:" in result.output
 
 
 def test_user_add_device_register_and_revoke(cli_env):
-    assert run("user", "add", "wangfang", "--full-name", "王芳", "--role", "leader",
-               "--password", "a long password").exit_code == 0
-    duplicate = run("user", "add", "wangfang", "--full-name", "王芳", "--role", "leader",
-                    "--password", "a long password")
+    assert (
+        run(
+            "user",
+            "add",
+            "wangfang",
+            "--full-name",
+            "王芳",
+            "--role",
+            "leader",
+            "--password",
+            "a long password",
+        ).exit_code
+        == 0
+    )
+    duplicate = run(
+        "user",
+        "add",
+        "wangfang",
+        "--full-name",
+        "王芳",
+        "--role",
+        "leader",
+        "--password",
+        "a long password",
+    )
     assert duplicate.exit_code == 1
     assert "taken" in duplicate.output
-    no_station = run("user", "add", "li", "--full-name", "李", "--role", "inspector",
-                     "--password", "a long password")
+    no_station = run(
+        "user",
+        "add",
+        "li",
+        "--full-name",
+        "李",
+        "--role",
+        "inspector",
+        "--password",
+        "a long password",
+    )
     assert no_station.exit_code == 1
     assert "station" in no_station.output
 
-    registered = CliRunner().invoke(main, ["device", "register", "--user", "wangfang",
-                                           "--name", "desk"])
+    registered = CliRunner().invoke(
+        main, ["device", "register", "--user", "wangfang", "--name", "desk"]
+    )
     assert registered.exit_code == 0
     token = registered.stdout.strip().splitlines()[-1]
     assert token.startswith("fs_")
 
     from server import create_app
+    from server.extensions import db
 
-    client = create_app().test_client()
+    app = create_app()
+    client = app.test_client()
     headers = {"Authorization": f"Bearer {token}"}
     assert client.get("/api/v1/me", headers=headers).status_code == 200
     device_id = client.get("/api/v1/me", headers=headers).get_json()["device"]["id"]
@@ -66,6 +107,8 @@ def test_user_add_device_register_and_revoke(cli_env):
     assert client.get("/api/v1/me", headers=headers).status_code == 401
     listed = run("device", "list")
     assert "revoked" in listed.output
+    with app.app_context():
+        db.engine.dispose()
 
 
 def _free_port() -> int:
@@ -78,17 +121,32 @@ def test_demo_then_serve(databases, tmp_path, demo_tokens):
     """`fieldsync demo` then `fieldsync serve` on a new database: healthz and a bbox read work."""
     url = databases.empty_url()
     env = dict(os.environ, FIELDSYNC_DATABASE_URL=url, FIELDSYNC_INSTANCE_PATH=str(tmp_path))
-    demo = subprocess.run([sys.executable, "-m", "server", "demo"], env=env,
-                          capture_output=True, text=True, timeout=600)
+    demo = subprocess.run(
+        [sys.executable, "-m", "server", "demo"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert demo.returncode == 0, demo.stderr
     assert "demo county loaded" in demo.stdout
-    again = subprocess.run([sys.executable, "-m", "server", "demo", "--if-empty"], env=env,
-                           capture_output=True, text=True, timeout=600)
+    again = subprocess.run(
+        [sys.executable, "-m", "server", "demo", "--if-empty"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert again.returncode == 0 and "already has data" in again.stdout
 
     port = _free_port()
-    server = subprocess.Popen([sys.executable, "-m", "server", "serve", "--port", str(port)],
-                              env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "server", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         base = f"http://127.0.0.1:{port}"
         for _attempt in range(200):
@@ -115,6 +173,8 @@ def test_demo_then_serve(databases, tmp_path, demo_tokens):
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(anonymous, timeout=10)
         assert refused.value.code == 401
+        refused.value.close()
     finally:
         server.terminate()
         server.wait(timeout=30)
+        server.stdout.close()

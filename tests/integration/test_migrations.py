@@ -27,8 +27,12 @@ def test_spatial_indexes_exist(databases):
         upgrade(engine)
         with engine.connect() as connection:
             if engine.dialect.name == "sqlite":
-                for table, column in (("station", "area"), ("enterprise", "location"),
-                                      ("project", "footprint"), ("person", "location")):
+                for table, column in (
+                    ("station", "area"),
+                    ("enterprise", "location"),
+                    ("project", "footprint"),
+                    ("person", "location"),
+                ):
                     ok = connection.execute(
                         sa.text("SELECT CheckSpatialIndex(:t, :c)"), {"t": table, "c": column}
                     ).scalar()
@@ -39,9 +43,13 @@ def test_spatial_indexes_exist(databases):
                         sa.text("SELECT indexname FROM pg_indexes WHERE indexdef LIKE '%gist%'")
                     ).scalars()
                 )
-                assert {"ix_enterprise_location_gist", "ix_enterprise_location_geog",
-                        "ix_station_area_gist", "ix_project_footprint_geog",
-                        "ix_person_location_geog"} <= names
+                assert {
+                    "ix_enterprise_location_gist",
+                    "ix_enterprise_location_geog",
+                    "ix_station_area_gist",
+                    "ix_project_footprint_geog",
+                    "ix_person_location_geog",
+                } <= names
     finally:
         engine.dispose()
 

@@ -52,7 +52,9 @@ def test_pages_cover_every_enterprise_once(demo_client, demo_county, officer_tok
 
 
 def test_page_size_above_maximum_is_422(demo_client, officer_token):
-    response = demo_client.get("/api/v1/enterprises?page_size=100000", headers=bearer(officer_token))
+    response = demo_client.get(
+        "/api/v1/enterprises?page_size=100000", headers=bearer(officer_token)
+    )
     assert response.status_code == 422
     assert "page_size" in response.get_json()["errors"]
 
@@ -92,7 +94,9 @@ def test_stations_and_projects_are_geojson(demo_client, demo_county, officer_tok
         f"/api/v1/projects/{projects['features'][0]['id']}", headers=bearer(officer_token)
     )
     assert one.status_code == 200
-    assert demo_client.get("/api/v1/projects/999999", headers=bearer(officer_token)).status_code == 404
+    assert (
+        demo_client.get("/api/v1/projects/999999", headers=bearer(officer_token)).status_code == 404
+    )
 
 
 def test_health_and_openapi(demo_client):

@@ -1,4 +1,4 @@
-"""Writing the registry through the API: bad input gets a 4xx naming the field; nothing half written."""
+"""Registry writes through the API: bad input gets a 4xx naming the field, nothing half written."""
 
 from __future__ import annotations
 
@@ -42,7 +42,9 @@ def admin_token(demo_app, demo_county):
 
 
 def test_create_enterprise_routes_it_to_its_station(demo_app, demo_client, admin_token):
-    response = demo_client.post("/api/v1/enterprises", json=enterprise(), headers=bearer(admin_token))
+    response = demo_client.post(
+        "/api/v1/enterprises", json=enterprise(), headers=bearer(admin_token)
+    )
     assert response.status_code == 201, response.get_json()
     body = response.get_json()
     assert body["properties"]["credit_code"] == GOOD_CODE
@@ -55,8 +57,12 @@ def test_create_enterprise_routes_it_to_its_station(demo_app, demo_client, admin
 
 BAD_ENTERPRISES = [
     # (description, changes, expected status, field named in errors)
-    ("invalid credit code", {"properties.credit_code": GOOD_CODE[:-1] + "0"}, 422,
-     "properties.credit_code"),
+    (
+        "invalid credit code",
+        {"properties.credit_code": GOOD_CODE[:-1] + "0"},
+        422,
+        "properties.credit_code",
+    ),
     ("credit code too short", {"properties.credit_code": "9132"}, 422, "properties.credit_code"),
     ("wrong type", {"properties.is_key": "perhaps"}, 422, "properties.is_key"),
     ("name missing", {"properties.name": None}, 422, "properties.name"),
@@ -65,16 +71,20 @@ BAD_ENTERPRISES = [
     ("latitude and longitude swapped", {"geometry.coordinates": [31.75, 119.95]}, 422, "geometry"),
     ("null island", {"geometry.coordinates": [0, 0]}, 422, "geometry"),
     ("outside the service area", {"geometry.coordinates": [116.4, 39.9]}, 422, "geometry"),
-    ("not a point", {"geometry": {"type": "LineString", "coordinates": [[119.9, 31.7],
-                                                                        [119.91, 31.71]]}},
-     422, "geometry"),
+    (
+        "not a point",
+        {"geometry": {"type": "LineString", "coordinates": [[119.9, 31.7], [119.91, 31.71]]}},
+        422,
+        "geometry",
+    ),
     ("malformed GeoJSON", {"geometry": {"type": "Point", "coordinates": "here"}}, 422, "geometry"),
     ("unknown member", {"colour": "red"}, 422, "colour"),
 ]
 
 
 @pytest.mark.parametrize(
-    "changes,status,field", [case[1:] for case in BAD_ENTERPRISES],
+    "changes,status,field",
+    [case[1:] for case in BAD_ENTERPRISES],
     ids=[case[0] for case in BAD_ENTERPRISES],
 )
 def test_bad_enterprise_is_refused_and_nothing_written(
@@ -93,13 +103,15 @@ def test_bad_enterprise_is_refused_and_nothing_written(
 
 @pytest.mark.parametrize(
     "body",
-    [b'{"type": "Feature", "geometry": ', b"not json at all", b'\xff\xfe'],
+    [b'{"type": "Feature", "geometry": ', b"not json at all", b"\xff\xfe"],
     ids=["truncated", "not json", "not utf-8"],
 )
 def test_malformed_json_is_400(demo_app, demo_client, admin_token, body):
     before = count(demo_app, Enterprise)
     response = demo_client.post(
-        "/api/v1/enterprises", data=body, content_type="application/json",
+        "/api/v1/enterprises",
+        data=body,
+        content_type="application/json",
         headers=bearer(admin_token),
     )
     assert response.status_code == 400, response.get_data(as_text=True)
@@ -118,7 +130,9 @@ def station(coordinates):
 def test_self_intersecting_station_is_422(demo_app, demo_client, admin_token):
     bowtie = [[119.9, 31.7], [120.0, 31.8], [120.0, 31.7], [119.9, 31.8], [119.9, 31.7]]
     before = count(demo_app, Station)
-    response = demo_client.post("/api/v1/stations", json=station(bowtie), headers=bearer(admin_token))
+    response = demo_client.post(
+        "/api/v1/stations", json=station(bowtie), headers=bearer(admin_token)
+    )
     assert response.status_code == 422
     body = response.get_json()
     assert "geometry" in body["errors"]
@@ -128,7 +142,9 @@ def test_self_intersecting_station_is_422(demo_app, demo_client, admin_token):
 
 def test_valid_station_is_created(demo_app, demo_client, admin_token):
     square = [[119.9, 31.7], [119.95, 31.7], [119.95, 31.75], [119.9, 31.75], [119.9, 31.7]]
-    response = demo_client.post("/api/v1/stations", json=station(square), headers=bearer(admin_token))
+    response = demo_client.post(
+        "/api/v1/stations", json=station(square), headers=bearer(admin_token)
+    )
     assert response.status_code == 201, response.get_json()
     assert response.get_json()["geometry"]["type"] == "MultiPolygon"
 
@@ -148,7 +164,12 @@ def test_officer_adds_person_found_by_location(demo_app, demo_client, demo_count
     person = {
         "type": "Feature",
         "geometry": {"type": "Point", "coordinates": [inside.x, inside.y]},
-        "properties": {"ref": "T-1", "name": "张三", "category": "deputy", "phone": "138 0000 0000"},
+        "properties": {
+            "ref": "T-1",
+            "name": "张三",
+            "category": "deputy",
+            "phone": "138 0000 0000",
+        },
     }
     response = demo_client.post("/api/v1/people", json=copy.deepcopy(person), headers=bearer(token))
     assert response.status_code == 201, response.get_json()

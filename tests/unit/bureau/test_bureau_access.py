@@ -1,0 +1,149 @@
+"""Access rules, table-driven over every role at county level and bound to a station."""
+
+from __future__ import annotations
+
+import pytest
+
+from bureau.access import (
+    MANAGE_ACCOUNTS,
+    READ_PEOPLE,
+    READ_REGISTRY,
+    WRITE_PEOPLE,
+    WRITE_REGISTRY,
+    Action,
+    Actor,
+    allowed,
+    authorize,
+    people_scope,
+)
+from bureau.errors import Forbidden
+from bureau.vocabulary import ROLES
+
+OWN, OTHER = 1, 2
+COUNTY = None
+
+# One row per (role, actor's station). The three strings are Y/N answers for:
+#   registry:     READ_REGISTRY, WRITE_REGISTRY, MANAGE_ACCOUNTS
+#   read people:  of the actor's OWN station, of an OTHER station, of all stations (None)
+#   write people: same three
+# and the last column is people_scope(): None (all), a station id, or Forbidden.
+TABLE = [
+    # role            station  registry  read_ppl  write_ppl  scope
+    ("admin",         COUNTY,  "YYY",    "YYY",    "YYY",     None),
+    ("admin",         OWN,     "YYY",    "YYY",    "YYY",     None),
+    ("leader",        COUNTY,  "YNN",    "YYY",    "NNN",     None),
+    ("officer",       COUNTY,  "YYN",    "YYY",    "YYY",     None),
+    ("intake",        COUNTY,  "YNN",    "YYY",    "NNN",     None),
+    ("auditor",       COUNTY,  "YNN",    "YYY",    "NNN",     None),
+    ("inspector",     COUNTY,  "NNN",    "NNN",    "NNN",     Forbidden),
+    ("station_staff", COUNTY,  "NNN",    "NNN",    "NNN",     Forbidden),
+    ("leader",        OWN,     "YNN",    "YNN",    "NNN",     OWN),
+    ("officer",       OWN,     "YYN",    "YNN",    "YNN",     OWN),
+    ("intake",        OWN,     "YNN",    "YNN",    "NNN",     OWN),
+    ("auditor",       OWN,     "YNN",    "YNN",    "NNN",     OWN),
+    ("inspector",     OWN,     "YNN",    "YNN",    "NNN",     OWN),
+    ("station_staff", OWN,     "YNN",    "YNN",    "NNN",     OWN),
+]  # fmt: skip
+
+
+def test_table_covers_every_role():
+    assert {row[0] for row in TABLE} == set(ROLES)
+
+
+def _case_id(row) -> str:
+    return f"{row[0]}@{'county' if row[1] is None else 'station'}"
+
+
+@pytest.mark.parametrize("row", TABLE, ids=_case_id)
+def test_access_table(row):
+    role, station, registry, read_people, write_people, _ = row
+    actor = Actor(user_id=7, role=role, station_id=station)
+    answers = [flag == "Y" for flag in registry + read_people + write_people]
+    cases = [
+        (READ_REGISTRY, None),
+        (WRITE_REGISTRY, None),
+        (MANAGE_ACCOUNTS, None),
+        (READ_PEOPLE, OWN),
+        (READ_PEOPLE, OTHER),
+        (READ_PEOPLE, None),
+        (WRITE_PEOPLE, OWN),
+        (WRITE_PEOPLE, OTHER),
+        (WRITE_PEOPLE, None),
+    ]
+    expectations = [(*case, answer) for case, answer in zip(cases, answers, strict=True)]
+    for action, people_station, expected in expectations:
+        assert allowed(actor, action, station_id=people_station) is expected, (
+            action,
+            people_station,
+        )
+        if expected:
+            authorize(actor, action, station_id=people_station)
+        else:
+            with pytest.raises(Forbidden) as info:
+                authorize(actor, action, station_id=people_station)
+            assert info.value.status == 403
+            assert info.value.message
+
+
+@pytest.mark.parametrize("row", TABLE, ids=_case_id)
+def test_people_scope(row):
+    role, station, *_, scope = row
+    actor = Actor(user_id=7, role=role, station_id=station)
+    if scope is Forbidden:
+        with pytest.raises(Forbidden):
+            people_scope(actor)
+    else:
+        assert people_scope(actor) == scope
+
+
+def test_people_scope_follows_the_actor_station():
+    assert people_scope(Actor(1, "inspector", 42)) == 42
+    assert people_scope(Actor(1, "station_staff", 9)) == 9
+
+
+def test_refusal_says_what_would_be_needed():
+    inspector = Actor(user_id=3, role="inspector", station_id=2)
+    with pytest.raises(Forbidden) as info:
+        authorize(inspector, READ_PEOPLE, station_id=5)
+    message = info.value.message
+    assert "station 5" in message
+    assert "inspector of station 2" in message
+    assert "county-level" in message
+
+    with pytest.raises(Forbidden) as info:
+        authorize(inspector, MANAGE_ACCOUNTS)
+    assert "admin" in info.value.message
+
+    with pytest.raises(Forbidden) as info:
+        authorize(Actor(1, "leader", None), WRITE_REGISTRY)
+    assert "an admin or an officer" in info.value.message
+    assert "leader at county level" in info.value.message
+
+    with pytest.raises(Forbidden) as info:
+        authorize(Actor(1, "officer", 1), WRITE_PEOPLE, station_id=2)
+    assert "officer of station 2" in info.value.message
+
+
+def test_unbound_field_account_is_told_to_get_a_station():
+    with pytest.raises(Forbidden, match="must be bound to a station"):
+        authorize(Actor(1, "inspector", None), READ_REGISTRY)
+
+
+def test_unknown_role_is_refused_everything():
+    ghost = Actor(1, "superuser", None)
+    for action in Action:
+        assert not allowed(ghost, action)
+    with pytest.raises(Forbidden, match="unknown role"):
+        authorize(ghost, READ_REGISTRY)
+
+
+def test_actions_may_be_given_as_strings():
+    authorize(Actor(1, "admin", None), "manage_accounts")
+    with pytest.raises(Forbidden, match="unknown action"):
+        authorize(Actor(1, "admin", None), "launch_rockets")
+
+
+def test_actor_is_immutable():
+    actor = Actor(1, "leader", None)
+    with pytest.raises(AttributeError):
+        actor.role = "admin"  # type: ignore[misc]
