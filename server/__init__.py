@@ -32,7 +32,6 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
         SQLALCHEMY_ENGINE_OPTIONS=engine_options(url),
         MAX_CONTENT_LENGTH=settings["MAX_CONTENT_LENGTH"],
         SECRET_KEY=settings["SECRET_KEY"],
-        JSON_SORT_KEYS=False,
         API_TITLE="fieldsync",
         API_VERSION=API_VERSION,
         OPENAPI_VERSION="3.0.3",
@@ -49,6 +48,7 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
             "security": [{"bearerAuth": []}],
         },
     )
+    app.json.sort_keys = False  # keep GeoJSON's "type" first, as people expect to read it
     app.logger.setLevel(str(settings["LOG_LEVEL"]).upper())
     logging.getLogger("waitress").setLevel(logging.INFO)
 

@@ -116,7 +116,7 @@ def register(app: Flask) -> None:
         field = error.field or "geometry"
         return envelope(
             422,
-            f"Invalid geometry: {error.reason}",
+            f"{field}: {error.reason}",
             code=error.code,
             errors={field: [error.reason]},
         )
