@@ -49,6 +49,7 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
         },
     )
     app.json.sort_keys = False  # keep GeoJSON's "type" first, as people expect to read it
+    app.json.ensure_ascii = False  # Chinese names stay readable on the wire (UTF-8)
     app.logger.setLevel(str(settings["LOG_LEVEL"]).upper())
     logging.getLogger("waitress").setLevel(logging.INFO)
 
