@@ -22,6 +22,12 @@ _TYPED_SETTINGS: dict[str, type] = {
     "SERVICE_AREA_BBOX": str,
     "MAX_CONTENT_LENGTH": int,
     "LOG_LEVEL": str,
+    "SYNC_MAX_PUSH_RECORDS": int,
+    "SYNC_MAX_PUSH_BYTES": int,
+    "SYNC_GAP_HOLD_SECONDS": int,
+    "SYNC_CLOCK_SKEW_FLAG_SECONDS": int,
+    "SYNC_PULL_DEFAULT_LIMIT": int,
+    "SYNC_PULL_MAX_LIMIT": int,
 }
 
 
@@ -46,6 +52,13 @@ def defaults(instance_path: Path) -> dict[str, object]:
         # 16 MiB: room for a large import body or a push, small enough to refuse abuse.
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
         "LOG_LEVEL": "INFO",
+        # Sync limits (docs/sync-protocol.md §2), published at /api/v1/sync/config.
+        "SYNC_MAX_PUSH_RECORDS": 1000,
+        "SYNC_MAX_PUSH_BYTES": 4 * 1024 * 1024,
+        "SYNC_GAP_HOLD_SECONDS": 3600,
+        "SYNC_CLOCK_SKEW_FLAG_SECONDS": 300,
+        "SYNC_PULL_DEFAULT_LIMIT": 500,
+        "SYNC_PULL_MAX_LIMIT": 1000,
     }
 
 

@@ -13,6 +13,7 @@ connection = config.attributes.get("connection")
 if connection is None:
     raise RuntimeError("run migrations through 'fieldsync db upgrade', not the alembic CLI")
 
+include_object.dialect_name = connection.dialect.name  # type: ignore[attr-defined]
 context.configure(
     connection=connection,
     target_metadata=Base.metadata,

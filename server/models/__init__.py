@@ -2,6 +2,41 @@
 
 from server.models.accounts import Device, User
 from server.models.base import Base
+from server.models.fieldwork import Complaint, ComplaintEvent, RegistryProposal, Visit
 from server.models.registry import Enterprise, Person, Project, Station
+from server.models.sync import (
+    Photo,
+    PhotoChunk,
+    RecordHistory,
+    SyncBatch,
+    SyncConflict,
+    SyncCounter,
+    SyncDeviceState,
+    SyncMerge,
+    SyncMutation,
+    SyncTombstone,
+)
 
-__all__ = ["Base", "Device", "Enterprise", "Person", "Project", "Station", "User"]
+__all__ = [
+    "Base",
+    "Complaint",
+    "ComplaintEvent",
+    "Device",
+    "Enterprise",
+    "Person",
+    "Photo",
+    "PhotoChunk",
+    "Project",
+    "RecordHistory",
+    "RegistryProposal",
+    "Station",
+    "SyncBatch",
+    "SyncConflict",
+    "SyncCounter",
+    "SyncDeviceState",
+    "SyncMerge",
+    "SyncMutation",
+    "SyncTombstone",
+    "User",
+    "Visit",
+]

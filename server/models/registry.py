@@ -17,6 +17,7 @@ from server.models.base import (
     register_spatialite_index,
     spatial_indexes,
 )
+from server.models.syncable import Syncable
 
 
 class Spatial:
@@ -97,7 +98,7 @@ class Project(Spatial, Timestamped, Base):
     station: Mapped[Station | None] = relationship(lazy="joined")
 
 
-class Person(Spatial, Timestamped, Base):
+class Person(Spatial, Syncable, Timestamped, Base):
     """五个必访: someone who must be visited each outreach round."""
 
     __tablename__ = "person"
@@ -114,7 +115,6 @@ class Person(Spatial, Timestamped, Base):
     station_id: Mapped[int] = mapped_column(
         sa.ForeignKey("station.id", ondelete="RESTRICT"), index=True, nullable=False
     )
-    version: Mapped[int] = mapped_column(sa.Integer, default=1, nullable=False)
 
     station: Mapped[Station] = relationship(lazy="joined")
 

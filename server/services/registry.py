@@ -7,6 +7,7 @@ bumps its ``version``; writing the same data twice changes nothing.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -156,6 +157,8 @@ def write_records(
     kind: str, records: Iterable[Any], locator: StationLocator | None = None
 ) -> WriteCounts:
     """Insert or update ``records`` (one batch) in the current transaction."""
+    from server.services.sync_push import SeqAllocator
+
     model, key_name, geometry_column = KINDS[kind]
     locator = locator or StationLocator.load()
     records = list(records)
@@ -171,11 +174,16 @@ def write_records(
         .scalars()
     }
     new_rows = []
+    synced = hasattr(model, "sync_seq")
+    next_seq = SeqAllocator(len(records)) if synced else None
     for record in records:
         values = _values(kind, record, locator)
         row = existing.get(record.key)
         if row is None:
-            new_rows.append(_bind(values, geometry_column) | {"version": 1})
+            bound = _bind(values, geometry_column) | {"version": 1}
+            if synced:
+                bound |= {"uid": str(uuid.uuid4()), "sync_seq": next_seq()}
+            new_rows.append(bound)
             counts.inserted += 1
             continue
         changed = {
@@ -187,6 +195,10 @@ def write_records(
         for name, value in changed.items():
             setattr(row, name, to_ewkt(value) if isinstance(value, BaseGeometry) else value)
         row.version += 1
+        if synced:
+            # devices sync the roster: the change must reach them in commit order
+            row.sync_seq = next_seq()
+            row.origin_device_id = None
         counts.updated += 1
     if new_rows:
         from server.models.base import utcnow

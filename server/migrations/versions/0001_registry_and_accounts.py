@@ -112,26 +112,6 @@ def upgrade():
     )
     op.create_index("ix_project_station_id", "project", ["station_id"])
     op.create_table(
-        "person",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("ref", sa.String(64), nullable=False),
-        sa.Column("name", sa.String(100), nullable=False),
-        sa.Column("category", sa.String(32), nullable=False),
-        sa.Column("phone", sa.String(40), nullable=True),
-        sa.Column("address", sa.String(300), nullable=True),
-        _geometry("location", "POINT", True),
-        sa.Column("station_id", sa.Integer(), nullable=False),
-        sa.Column("version", sa.Integer(), nullable=False),
-        *_timestamps(),
-        sa.ForeignKeyConstraint(
-            ["station_id"], ["station.id"], name="fk_person_station_id_station",
-            ondelete="RESTRICT",
-        ),
-        sa.PrimaryKeyConstraint("id", name="pk_person"),
-        sa.UniqueConstraint("ref", name="uq_person_ref"),
-    )
-    op.create_index("ix_person_station_id", "person", ["station_id"])
-    op.create_table(
         "user_account",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("username", sa.String(64), nullable=False),
@@ -167,15 +147,45 @@ def upgrade():
         sa.UniqueConstraint("token_hash", name="uq_device_token_hash"),
     )
     op.create_index("ix_device_user_id", "device", ["user_id"])
+    op.create_table(
+        "person",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("ref", sa.String(64), nullable=False),
+        sa.Column("name", sa.String(100), nullable=False),
+        sa.Column("category", sa.String(32), nullable=False),
+        sa.Column("phone", sa.String(40), nullable=True),
+        sa.Column("address", sa.String(300), nullable=True),
+        _geometry("location", "POINT", True),
+        sa.Column("station_id", sa.Integer(), nullable=False),
+        sa.Column("uid", sa.String(36), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("sync_seq", sa.BigInteger(), nullable=False),
+        sa.Column("origin_device_id", sa.Integer(), nullable=True),
+        *_timestamps(),
+        sa.ForeignKeyConstraint(
+            ["station_id"], ["station.id"], name="fk_person_station_id_station",
+            ondelete="RESTRICT",
+        ),
+        sa.ForeignKeyConstraint(
+            ["origin_device_id"], ["device.id"], name="fk_person_origin_device_id_device",
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name="pk_person"),
+        sa.UniqueConstraint("ref", name="uq_person_ref"),
+    )
+    op.create_index("ix_person_station_id", "person", ["station_id"])
+    op.create_index("ix_person_uid", "person", ["uid"], unique=True)
+    op.create_index("ix_person_sync_seq", "person", ["sync_seq"])
     _create_spatial_indexes()
 
 
 def downgrade():
     dialect = op.get_bind().dialect.name
-    op.drop_table("device")
-    op.drop_table("user_account")
     for table, column, _kind, _nullable, _geography in reversed(SPATIAL_COLUMNS):
         if dialect == "sqlite":
             op.execute(f"SELECT DisableSpatialIndex('{table}', '{column}')")
             op.execute(f"DROP TABLE IF EXISTS idx_{table}_{column}")
         op.drop_table(table)
+        if table == "person":
+            op.drop_table("device")
+            op.drop_table("user_account")

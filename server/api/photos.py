@@ -1,0 +1,135 @@
+"""Photos by SHA-256, uploaded whole or in resumable chunks (docs/sync-protocol.md §5)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+import sqlalchemy as sa
+from flask import Response, request
+from flask_smorest import abort
+
+from schemas.sync import PhotoStatusOut
+from server.api.common import protected_blueprint
+from server.auth import current_actor
+from server.extensions import db
+from server.models import Photo, PhotoChunk
+
+URL = "/photos"
+blp = protected_blueprint("photos", __name__, "Photos addressed by their SHA-256")
+
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+)$")
+MAX_PHOTO_BYTES = 32 * 1024 * 1024
+
+
+def _check_hash(sha256: str) -> None:
+    if not _SHA256.match(sha256):
+        abort(
+            422,
+            message="The photo is addressed by the lower-case hex SHA-256 of its bytes.",
+            errors={"sha256": ["must be 64 lower-case hex characters"]},
+        )
+
+
+def _status(photo: Photo | None, sha256: str) -> dict:
+    if photo is None:
+        return {"sha256": sha256, "size": None, "received": 0, "complete": False}
+    return {
+        "sha256": sha256,
+        "size": photo.size,
+        "received": photo.received,
+        "complete": photo.complete,
+    }
+
+
+@blp.get("/<sha256>/status")
+@blp.response(200, PhotoStatusOut)
+def status(sha256: str):
+    """How much of a photo has arrived: resume from ``received``."""
+    _check_hash(sha256)
+    return _status(db.session.get(Photo, sha256), sha256)
+
+
+@blp.put("/<sha256>")
+@blp.response(200, PhotoStatusOut)
+def upload(sha256: str):
+    """Upload the bytes, or the chunk given by ``Content-Range: bytes a-b/total``."""
+    _check_hash(sha256)
+    data = request.get_data(cache=False)
+    header = request.headers.get("Content-Range")
+    if header:
+        match = _RANGE.match(header.strip())
+        if not match:
+            abort(400, message="Content-Range must look like 'bytes 0-1048575/3145728'.")
+        start, end, total = (int(g) for g in match.groups())
+        if end - start + 1 != len(data) or end >= total:
+            abort(400, message="Content-Range does not match the body's length.")
+    else:
+        start, total = 0, len(data)
+    if total > MAX_PHOTO_BYTES:
+        abort(413, message=f"A photo may be at most {MAX_PHOTO_BYTES} bytes.")
+    photo = db.session.get(Photo, sha256)
+    if photo is None:
+        photo = Photo(
+            sha256=sha256,
+            size=total,
+            received=0,
+            complete=False,
+            content_type=request.mimetype or None,
+            uploaded_by=current_actor().user_id,
+        )
+        db.session.add(photo)
+        db.session.flush()
+    if photo.complete:
+        return _status(photo, sha256)
+    if photo.size != total:
+        abort(
+            409,
+            message=f"This photo's size was given as {photo.size} before.",
+            errors={"Content-Range": [f"total must be {photo.size}"]},
+        )
+    if start != photo.received:
+        abort(
+            409,
+            message=f"Send from byte {photo.received}.",
+            errors={"Content-Range": [f"must start at {photo.received}"]},
+        )
+    if data:
+        db.session.add(PhotoChunk(sha256=sha256, offset=start, data=data))
+        photo.received = start + len(data)
+    if photo.received == total:
+        chunks = db.session.execute(
+            sa.select(PhotoChunk.data)
+            .where(PhotoChunk.sha256 == sha256)
+            .order_by(PhotoChunk.offset)
+        ).scalars()
+        digest = hashlib.sha256()
+        for chunk in chunks:
+            digest.update(chunk)
+        if digest.hexdigest() != sha256:
+            db.session.execute(sa.delete(PhotoChunk).where(PhotoChunk.sha256 == sha256))
+            db.session.delete(photo)
+            db.session.commit()
+            abort(
+                422,
+                message="The bytes do not match the SHA-256; the upload was discarded.",
+                errors={"sha256": ["does not match the uploaded bytes"]},
+            )
+        photo.complete = True
+    db.session.commit()
+    return _status(photo, sha256)
+
+
+@blp.get("/<sha256>")
+@blp.doc(responses={200: {"description": "the photo's bytes"}})
+def download(sha256: str):
+    """The photo's bytes, once complete."""
+    _check_hash(sha256)
+    photo = db.session.get(Photo, sha256)
+    if photo is None or not photo.complete:
+        abort(404, message="No complete photo has this SHA-256.")
+    chunks = db.session.execute(
+        sa.select(PhotoChunk.data).where(PhotoChunk.sha256 == sha256).order_by(PhotoChunk.offset)
+    ).scalars()
+    return Response(b"".join(chunks), mimetype=photo.content_type or "application/octet-stream")

@@ -1,0 +1,189 @@
+"""The sync endpoints: config, push, pull and the review lists (docs/sync-protocol.md)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import current_app, g, request
+from flask.views import MethodView
+from flask_smorest import abort
+
+from bureau.access import Action, authorize
+from bureau.errors import Forbidden
+from schemas.sync import (
+    ConflictListArgs,
+    ConflictOut,
+    ConflictPage,
+    MergePage,
+    MutationPage,
+    PullArgs,
+    PullOut,
+    PushIn,
+    PushOut,
+    ResolveIn,
+    SyncConfigOut,
+)
+from server.api.common import protected_blueprint, service_area
+from server.api.paging import paginate
+from server.auth import current_actor
+from server.extensions import db
+from server.models import SyncConflict, SyncMerge, SyncMutation
+from server.models.base import utcnow
+from server.services.sync_conflicts import resolve_conflict
+from server.services.sync_pull import PullSettings, pull
+from server.services.sync_push import BatchProcessor, DeviceActor, Settings, limit_errors
+from sync.entities import CURRENT_SCHEMA_VERSION, ENTITIES, SCHEMA_VERSIONS
+
+URL = "/sync"
+blp = protected_blueprint("sync", __name__, "Offline sync: push, pull, conflicts")
+
+
+def sync_settings() -> Settings:
+    config = current_app.config["FIELDSYNC"]
+    return Settings(
+        max_push_records=int(config["SYNC_MAX_PUSH_RECORDS"]),
+        max_push_bytes=int(config["SYNC_MAX_PUSH_BYTES"]),
+        gap_hold_seconds=float(config["SYNC_GAP_HOLD_SECONDS"]),
+        clock_skew_flag_seconds=float(config["SYNC_CLOCK_SKEW_FLAG_SECONDS"]),
+    )
+
+
+def pull_settings() -> PullSettings:
+    config = current_app.config["FIELDSYNC"]
+    return PullSettings(
+        default_limit=int(config["SYNC_PULL_DEFAULT_LIMIT"]),
+        max_limit=int(config["SYNC_PULL_MAX_LIMIT"]),
+    )
+
+
+def device_actor() -> DeviceActor:
+    actor = current_actor()
+    return DeviceActor(
+        device_id=g.device.id, user_id=actor.user_id, role=actor.role, station_id=actor.station_id
+    )
+
+
+def _review_scope(query, model):
+    """Officers and leaders at county level see every station's; station staff their own."""
+    actor = current_actor()
+    if actor.role in ("inspector",):
+        raise Forbidden("Reviewing sync conflicts is for officers, leaders and station staff.")
+    if actor.station_id is not None:
+        query = query.where(model.station_id == actor.station_id)
+    return query
+
+
+@blp.get("/config")
+@blp.response(200, SyncConfigOut)
+def config():
+    """Limits, supported schema versions and the server's clock."""
+    settings, pulls = sync_settings(), pull_settings()
+    return {
+        "schema_versions": list(SCHEMA_VERSIONS),
+        "current_schema_version": CURRENT_SCHEMA_VERSION,
+        "max_push_records": settings.max_push_records,
+        "max_push_bytes": settings.max_push_bytes,
+        "default_pull_limit": pulls.default_limit,
+        "max_pull_limit": pulls.max_limit,
+        "gap_hold_seconds": settings.gap_hold_seconds,
+        "clock_skew_flag_seconds": settings.clock_skew_flag_seconds,
+        "server_time": utcnow(),
+        "entities": {name: spec.describe() for name, spec in ENTITIES.items()},
+    }
+
+
+def _refuse_oversized() -> None:
+    settings = sync_settings()
+    length = request.content_length
+    if length is not None and length > settings.max_push_bytes:
+        abort(
+            413,
+            message=(
+                f"A push may be at most {settings.max_push_bytes} bytes; this one has "
+                f"{length}. Split it."
+            ),
+            errors=limit_errors(settings),
+        )
+
+
+@blp.route("/push")
+class Push(MethodView):
+    @blp.arguments(PushIn)
+    @blp.response(200, PushOut)
+    def post(self, batch):
+        """Push a batch of mutations; one outcome per mutation; replays are free."""
+        processor = BatchProcessor(device_actor(), sync_settings(), service_area())
+        answer = processor.process(batch)
+        db.session.commit()
+        return answer
+
+
+@blp.before_request
+def _limit_push_size():
+    if request.endpoint == "sync.Push":
+        _refuse_oversized()
+
+
+@blp.get("/pull")
+@blp.arguments(PullArgs, location="query")
+@blp.response(200, PullOut)
+def pull_changes(args):
+    """Changes after a cursor, in commit order, within this device's scope."""
+    return pull(device_actor(), args["cursor"], args["limit"], pull_settings())
+
+
+@blp.get("/conflicts")
+@blp.arguments(ConflictListArgs, location="query")
+@blp.response(200, ConflictPage)
+def conflicts(args):
+    """Fields two people changed differently, waiting for an officer (or resolved)."""
+    query = sa.select(SyncConflict).where(SyncConflict.status == args["status"])
+    query = _review_scope(query, SyncConflict).order_by(SyncConflict.id)
+    rows, page = paginate(query, page=args["page"], size=args["page_size"])
+    return {"items": rows, "page": page}
+
+
+@blp.post("/conflicts/<int:conflict_id>/resolve")
+@blp.arguments(ResolveIn)
+@blp.response(200, ConflictOut)
+def resolve(data, conflict_id: int):
+    """Keep the device's value, keep the server's, or set another; devices pull the result."""
+    actor = current_actor()
+    if actor.role not in ("admin", "officer", "leader", "station_staff"):
+        raise Forbidden("Resolving conflicts is for officers, leaders and station staff.")
+    conflict = resolve_conflict(device_actor(), conflict_id, data["choice"], data.get("value"))
+    db.session.commit()
+    return conflict
+
+
+@blp.get("/merges")
+@blp.arguments(ConflictListArgs(only=("page", "page_size")), location="query")
+@blp.response(200, MergePage)
+def merges(args):
+    """Every automatic merge: which fields, from which device, on which versions."""
+    query = _review_scope(sa.select(SyncMerge), SyncMerge).order_by(SyncMerge.id.desc())
+    rows, page = paginate(query, page=args["page"], size=args["page_size"])
+    return {"items": rows, "page": page}
+
+
+def _mutation_list(outcome: str, args):
+    authorize(current_actor(), Action.READ_REGISTRY)
+    query = sa.select(SyncMutation).where(SyncMutation.outcome == outcome)
+    query = _review_scope(query, SyncMutation).order_by(SyncMutation.id.desc())
+    rows, page = paginate(query, page=args["page"], size=args["page_size"])
+    return {"items": rows, "page": page}
+
+
+@blp.get("/quarantine")
+@blp.arguments(ConflictListArgs(only=("page", "page_size")), location="query")
+@blp.response(200, MutationPage)
+def quarantine(args):
+    """Rejected mutations, kept with their payloads and reasons."""
+    return _mutation_list("rejected", args)
+
+
+@blp.get("/held")
+@blp.arguments(ConflictListArgs(only=("page", "page_size")), location="query")
+@blp.response(200, MutationPage)
+def held(args):
+    """Mutations waiting for a lower seq of their device."""
+    return _mutation_list("held", args)

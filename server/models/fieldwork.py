@@ -1,0 +1,115 @@
+"""What happens in the field and at the desk: complaints, their events, visits, proposals."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from server.models.base import (
+    Base,
+    Timestamped,
+    UTCDateTime,
+    geometry,
+    register_spatialite_index,
+    spatial_indexes,
+)
+from server.models.registry import Spatial
+from server.models.syncable import Syncable
+
+
+class Complaint(Spatial, Syncable, Timestamped, Base):
+    """信访/投诉: one case, one file (一事一档)."""
+
+    __tablename__ = "complaint"
+    __table_args__ = spatial_indexes("complaint", "location", geography=True)
+    geometry_column: ClassVar[str] = "location"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    station_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("station.id", ondelete="SET NULL"), index=True
+    )
+    channel: Mapped[str] = mapped_column(sa.String(32), nullable=False)
+    category: Mapped[str] = mapped_column(sa.String(32), nullable=False)
+    description: Mapped[str] = mapped_column(sa.Text, nullable=False)
+    summary: Mapped[str | None] = mapped_column(sa.Text)
+    status: Mapped[str] = mapped_column(sa.String(32), nullable=False)
+    location = geometry("POINT", nullable=True)
+    location_original: Mapped[dict | None] = mapped_column(sa.JSON)
+    address: Mapped[str | None] = mapped_column(sa.String(300))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
+class ComplaintEvent(Syncable, Base):
+    """One of the five replies (五回) or a note on a complaint; append-only."""
+
+    __tablename__ = "complaint_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    station_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("station.id", ondelete="SET NULL"), index=True
+    )
+    complaint_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("complaint.id", ondelete="CASCADE"), index=True, nullable=False
+    )
+    kind: Mapped[str] = mapped_column(sa.String(32), nullable=False)
+    text: Mapped[str] = mapped_column(sa.Text, nullable=False)
+    notified_by: Mapped[str | None] = mapped_column(sa.String(16))
+    satisfied: Mapped[bool | None] = mapped_column(sa.Boolean)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    author_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
+class Visit(Spatial, Syncable, Base):
+    """An inspector's visit with its GPS fix; append-only."""
+
+    __tablename__ = "visit"
+    __table_args__ = spatial_indexes("visit", "location", geography=True)
+    geometry_column: ClassVar[str] = "location"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    station_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("station.id", ondelete="SET NULL"), index=True
+    )
+    inspector_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL"), index=True
+    )
+    target_kind: Mapped[str] = mapped_column(sa.String(16), nullable=False)
+    target_ref: Mapped[str | None] = mapped_column(sa.String(64))
+    location = geometry("POINT")
+    location_original: Mapped[dict | None] = mapped_column(sa.JSON)
+    accuracy_m: Mapped[float] = mapped_column(sa.Float, nullable=False)
+    visited_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    findings: Mapped[str | None] = mapped_column(sa.Text)
+    photos: Mapped[list[str]] = mapped_column(sa.JSON, default=list, nullable=False)
+    mock_location: Mapped[bool | None] = mapped_column(sa.Boolean)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
+class RegistryProposal(Syncable, Base):
+    """A field edit of registry data (an enterprise's location…), kept for an officer's review."""
+
+    __tablename__ = "registry_proposal"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    station_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("station.id", ondelete="SET NULL"), index=True
+    )
+    kind: Mapped[str] = mapped_column(sa.String(16), nullable=False)  # enterprise | project
+    target_key: Mapped[str | None] = mapped_column(sa.String(100))
+    changes: Mapped[dict] = mapped_column(sa.JSON, nullable=False)
+    reason: Mapped[str | None] = mapped_column(sa.Text)
+    status: Mapped[str] = mapped_column(sa.String(16), default="pending", nullable=False)
+    proposed_by: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
+register_spatialite_index(Complaint.__table__, "location")
+register_spatialite_index(Visit.__table__, "location")

@@ -1,0 +1,929 @@
+"""Applying a pushed batch (docs/sync-protocol.md §3) in one transaction.
+
+The rules themselves are framework-free and tested on their own: field validation
+(:mod:`sync.entities`), per-device ordering (:mod:`sync.ordering`), three-way merge
+(:mod:`sync.merge`), the complaint lifecycle (:mod:`bureau.lifecycle`), cursors and clocks. This
+module is where they meet the database.
+
+Concurrency: the first write of a push allocates ``sync_seq`` values by updating the
+``sync_counter`` row, and that row lock is held until the push commits. Pushes therefore apply
+one at a time (their JSON parsing and validation still run in parallel), which makes every
+version check race-free and makes ``sync_seq`` order equal commit order on PostgreSQL as on
+SQLite. The caller commits or rolls back, once.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from bureau.errors import DomainError, Forbidden
+from bureau.lifecycle import can_transition, next_statuses
+from gis.geometry import BBox
+from server.extensions import db
+from server.models import (
+    Complaint,
+    ComplaintEvent,
+    Person,
+    Photo,
+    RecordHistory,
+    RegistryProposal,
+    SyncBatch,
+    SyncConflict,
+    SyncCounter,
+    SyncDeviceState,
+    SyncMerge,
+    SyncMutation,
+    SyncTombstone,
+    Visit,
+)
+from server.models.base import utcnow
+from server.services.registry import StationLocator
+from server.services.sync_entities import ADAPTERS, load_rows, point_in, proposal_kind, wire_point
+from sync.clock import clock_skew_seconds, skew_flagged
+from sync.cursor import BadCursor, Cursor, parse_cursor, scope_key
+from sync.entities import (
+    ENTITIES,
+    SCHEMA_VERSIONS,
+    Context,
+    InvalidFields,
+    validate_fields,
+)
+from sync.merge import merge
+from sync.ordering import plan_order
+
+SEQ_COUNTER = "sync_seq"
+SYNCED_TABLES = (Visit, Complaint, ComplaintEvent, Person, RegistryProposal)
+
+
+class PushTooLarge(DomainError):
+    code = "payload_too_large"
+    status = 413
+
+
+@dataclass(frozen=True)
+class Settings:
+    max_push_records: int = 1000
+    max_push_bytes: int = 4 * 1024 * 1024
+    gap_hold_seconds: float = 3600.0
+    clock_skew_flag_seconds: float = 300.0
+
+
+@dataclass(frozen=True)
+class DeviceActor:
+    device_id: int
+    user_id: int
+    role: str
+    station_id: int | None
+
+    @property
+    def scope(self) -> str:
+        return scope_key(self.station_id)
+
+    def sees(self, station_id: int | None) -> bool:
+        return self.station_id is None or station_id == self.station_id
+
+
+@dataclass
+class Outcome:
+    mutation: dict[str, Any]
+    outcome: str
+    code: str | None = None
+    message: str | None = None
+    errors: dict[str, list[str]] | None = None
+    version: int | None = None
+    record: dict[str, Any] | None = None
+    merged_fields: list[str] = field(default_factory=list)
+    conflicts: list[dict[str, Any]] = field(default_factory=list)
+    missing_photos: list[str] = field(default_factory=list)
+    station_id: int | None = None
+
+    def result(self) -> dict[str, Any]:
+        """What is stored with the mutation and answered for it (and on every replay)."""
+        return {
+            "outcome": self.outcome,
+            "code": self.code,
+            "message": self.message,
+            "errors": self.errors,
+            "version": self.version,
+            "merged_fields": self.merged_fields,
+            "conflicts": self.conflicts,
+            "missing_photos": self.missing_photos,
+        }
+
+
+def rejected(mutation: dict, code: str, message: str, errors=None) -> Outcome:
+    return Outcome(mutation, "rejected", code=code, message=message, errors=errors)
+
+
+class SeqAllocator:
+    """Hands out ``sync_seq`` values in blocks; the first block takes the counter's row lock."""
+
+    def __init__(self, block: int):
+        self.block = max(block, 8)
+        self.next = 0
+        self.end = 0
+        self.first: int | None = None
+
+    def __call__(self) -> int:
+        if self.next >= self.end:
+            self.end = allocate_block(self.block) + 1
+            self.next = self.end - self.block
+            if self.first is None:
+                self.first = self.next
+        value = self.next
+        self.next += 1
+        return value
+
+    @property
+    def last(self) -> int | None:
+        return None if self.first is None else self.next - 1
+
+
+def allocate_block(size: int) -> int:
+    """Reserve ``size`` sequence values; returns the highest. Locks the counter until commit."""
+    return db.session.execute(
+        sa.update(SyncCounter)
+        .where(SyncCounter.name == SEQ_COUNTER)
+        .values(value=SyncCounter.value + size)
+        .returning(SyncCounter.value)
+    ).scalar_one()
+
+
+class BatchProcessor:
+    def __init__(self, actor: DeviceActor, settings: Settings, service_area: BBox | None):
+        self.actor = actor
+        self.settings = settings
+        self.context = Context(service_area=service_area)
+        self.now = utcnow()
+        self.seq = SeqAllocator(64)
+        self._locator: StationLocator | None = None
+
+    # -- entry point ------------------------------------------------------------------------
+
+    def process(self, batch: dict[str, Any]) -> dict[str, Any]:
+        stored = db.session.execute(
+            sa.select(SyncBatch).where(
+                SyncBatch.device_id == self.actor.device_id,
+                SyncBatch.batch_seq == batch["batch_seq"],
+            )
+        ).scalar_one_or_none()
+        if stored is not None:
+            self._release_overdue_held()
+            return self._replay(stored)
+        mutations = batch["mutations"]
+        self._check_limits(mutations)
+        self._check_scope(mutations)
+        received_at = self.now
+        skew = clock_skew_seconds(batch.get("sent_at"), received_at)
+        batch_row = SyncBatch(
+            device_id=self.actor.device_id,
+            batch_seq=batch["batch_seq"],
+            schema_version=batch["schema_version"],
+            mutation_ids=[m["id"] for m in mutations],
+            sent_at=batch.get("sent_at"),
+            received_at=received_at,
+            clock_skew_seconds=skew,
+            clock_skew_flagged=skew_flagged(skew, self.settings.clock_skew_flag_seconds),
+        )
+        db.session.add(batch_row)
+        db.session.flush()
+        outcomes = self._decide(mutations, batch["schema_version"], batch_row.id)
+        cursor_out = self._cursor_after(batch.get("cursor"))
+        batch_row.cursor_out = cursor_out
+        return self._response(batch_row, [outcomes[m["id"]] for m in mutations], cursor_out)
+
+    # -- checks that refuse the whole batch --------------------------------------------------
+
+    def _check_limits(self, mutations: list) -> None:
+        if len(mutations) > self.settings.max_push_records:
+            raise PushTooLarge(
+                f"A push may hold at most {self.settings.max_push_records} mutations; "
+                f"this one has {len(mutations)}. Split it.",
+                errors=limit_errors(self.settings),
+            )
+
+    def _check_scope(self, mutations: list) -> None:
+        """A batch touching another station's records is refused whole (403, nothing written)."""
+        if self.actor.station_id is None:
+            return
+        wanted: dict[str, set[str]] = {}
+        for m in mutations:
+            if m["entity"] in ADAPTERS and m["op"] in ("update", "delete"):
+                wanted.setdefault(m["entity"], set()).add(m["record_id"])
+            if m["entity"] == "complaint_event" and isinstance(m.get("fields"), dict):
+                parent = m["fields"].get("complaint_id")
+                if isinstance(parent, str):
+                    wanted.setdefault("complaint", set()).add(parent.lower())
+        for entity, uids in wanted.items():
+            model = ADAPTERS[entity].model
+            rows = db.session.execute(
+                sa.select(model.uid, model.station_id).where(model.uid.in_(list(uids)))
+            ).all()
+            for uid, station_id in rows:
+                if not self.actor.sees(station_id):
+                    raise Forbidden(
+                        f"The batch changes {entity} {uid}, which belongs to another station; "
+                        "nothing in it was applied."
+                    )
+
+    # -- per-mutation decisions ------------------------------------------------------------
+
+    def _decide(self, mutations: list, schema_version: int, batch_id: int) -> dict[str, Outcome]:
+        device = self.actor.device_id
+        outcomes: dict[str, Outcome] = {}
+        ids = [m["id"] for m in mutations]
+        seen = {
+            row.mutation_id: row
+            for row in db.session.execute(
+                sa.select(SyncMutation).where(
+                    SyncMutation.device_id == device, SyncMutation.mutation_id.in_(ids)
+                )
+            ).scalars()
+        }
+        fresh = []
+        for m in mutations:
+            if m["id"] in seen:
+                outcomes[m["id"]] = self._duplicate(m, seen[m["id"]])
+            elif m["id"] in {f["id"] for f in fresh}:
+                continue  # the same mutation twice in one batch: the first one counts
+            else:
+                fresh.append(m)
+        state = self._device_state()
+        held_rows = list(
+            db.session.execute(
+                sa.select(SyncMutation)
+                .where(SyncMutation.device_id == device, SyncMutation.outcome == "held")
+                .order_by(SyncMutation.seq)
+            ).scalars()
+        )
+        seqs = [m["seq"] for m in fresh]
+        known = dict(
+            db.session.execute(
+                sa.select(SyncMutation.seq, SyncMutation.mutation_id).where(
+                    SyncMutation.device_id == device,
+                    SyncMutation.seq.in_(seqs),
+                    SyncMutation.outcome != "held",
+                )
+            ).all()
+        )
+        plan = plan_order(
+            state.next_seq,
+            known,
+            [(m["seq"], m["id"]) for m in fresh],
+            [(r.seq, r.mutation_id, r.received_at.timestamp()) for r in held_rows],
+            time.time(),
+            self.settings.gap_hold_seconds,
+        )
+        by_id = {m["id"]: m for m in fresh}
+        held_by_id = {r.mutation_id: r for r in held_rows}
+        for seq, mid in plan.reused:
+            outcomes[mid] = rejected(
+                by_id[mid],
+                "sequence_reused",
+                f"seq {seq} was already used by another mutation of this device",
+            )
+        for seq, mid in plan.stale:
+            outcomes[mid] = rejected(
+                by_id[mid],
+                "stale_sequence",
+                f"seq {seq} comes after a gap that was given up; kept in quarantine",
+            )
+        for _seq, mid in plan.duplicates:
+            if mid in by_id and mid not in outcomes:
+                outcomes[mid] = rejected(
+                    by_id[mid], "sequence_reused", "the same seq appears twice in this batch"
+                )
+        for _seq, mid in plan.hold:
+            outcomes[mid] = Outcome(
+                by_id[mid], "held", message="waiting for a lower seq of this device"
+            )
+        decided_held: dict[str, Outcome] = {}
+        for _seq, mid in plan.apply:
+            if mid in by_id:
+                outcomes[mid] = self._apply_one(by_id[mid], schema_version)
+            else:
+                row = held_by_id[mid]
+                decided_held[mid] = self._apply_one(row.payload, row.payload.get("_schema", 1))
+        state.next_seq = plan.next_seq
+        self._store(fresh, outcomes, batch_id, schema_version)
+        self._store_decided_held(held_by_id, decided_held)
+        return outcomes
+
+    def _apply_one(self, m: dict[str, Any], schema_version: int) -> Outcome:
+        if schema_version not in SCHEMA_VERSIONS:
+            return rejected(
+                m,
+                "unsupported_schema_version",
+                f"schema version {schema_version} is not supported; "
+                f"this server speaks {', '.join(map(str, SCHEMA_VERSIONS))}",
+            )
+        spec = ENTITIES.get(m["entity"])
+        if spec is None:
+            return rejected(
+                m,
+                "unknown_entity",
+                f"unknown entity {m['entity']!r}; known: {', '.join(ENTITIES)}",
+            )
+        if m["op"] not in spec.operations:
+            return rejected(
+                m,
+                "unsupported_operation",
+                f"{m['entity']} allows {', '.join(spec.operations)}, not {m['op']!r}",
+            )
+        if m["op"] in ("update", "delete") and m.get("base_version") is None:
+            return rejected(m, "missing_base_version", "update and delete need base_version")
+        try:
+            values = validate_fields(spec, m["op"], m.get("fields") or {}, self.context)
+        except InvalidFields as error:
+            return rejected(m, "invalid_fields", str(error), errors=error.errors)
+        savepoint = db.session.begin_nested()
+        try:
+            if m["op"] == "create":
+                outcome = self._create(m, values)
+            elif m["op"] == "update":
+                outcome = self._update(m, values)
+            else:
+                outcome = self._delete(m)
+        except DomainError as error:
+            savepoint.rollback()
+            return rejected(m, error.code, error.message, errors=error.errors or None)
+        except sa.exc.SQLAlchemyError as error:
+            savepoint.rollback()
+            return rejected(m, "storage_error", f"could not store it: {type(error).__name__}")
+        if outcome.outcome == "rejected":
+            savepoint.rollback()
+        else:
+            savepoint.commit()
+        return outcome
+
+    # -- create / update / delete -------------------------------------------------------------
+
+    def _locate(self, location: dict | None) -> int | None:
+        if location is None:
+            return None
+        if self._locator is None:
+            self._locator = StationLocator.load()
+        from shapely.geometry import Point
+
+        return self._locator.station_for(Point(*location["coordinates"]))
+
+    def _station_for_new(self, location: dict | None) -> int | None:
+        return (
+            self.actor.station_id if self.actor.station_id is not None else self._locate(location)
+        )
+
+    def _create(self, m: dict, values: dict[str, Any]) -> Outcome:
+        entity, uid = m["entity"], m["record_id"].lower()
+        adapter = ADAPTERS[entity]
+        if load_rows(entity, [uid], db.session) or _tombstoned(entity, uid):
+            return rejected(m, "already_exists", f"{entity} {uid} exists already")
+        common = {
+            "uid": uid,
+            "version": 1,
+            "sync_seq": self.seq(),
+            "origin_device_id": self.actor.device_id,
+        }
+        missing: list[str] = []
+        if entity == "visit":
+            location, original = point_in(values["location"])
+            missing = _missing_photos(values.get("photos") or [])
+            row = Visit(
+                **common,
+                station_id=self._station_for_new(values["location"]),
+                inspector_id=self.actor.user_id,
+                target_kind=values["target_kind"],
+                target_ref=values.get("target_ref"),
+                location=location,
+                location_original=original,
+                accuracy_m=values["accuracy_m"],
+                visited_at=_parse_time(values["visited_at"]),
+                findings=values.get("findings"),
+                photos=values.get("photos") or [],
+                mock_location=values.get("mock_location"),
+                received_at=self.now,
+            )
+        elif entity == "complaint":
+            location, original = point_in(values.get("location"))
+            row = Complaint(
+                **common,
+                station_id=self._station_for_new(values.get("location")),
+                channel="outreach",
+                category=values["category"],
+                description=values["description"],
+                status="received",
+                location=location,
+                location_original=original,
+                address=values.get("address"),
+                received_at=self.now,
+            )
+        elif entity == "complaint_event":
+            parent = load_rows("complaint", [values["complaint_id"]], db.session).get(
+                values["complaint_id"]
+            )
+            if parent is None:
+                return rejected(
+                    m, "not_found", f"complaint {values['complaint_id']} does not exist"
+                )
+            row = ComplaintEvent(
+                **common,
+                station_id=parent.station_id,
+                complaint_id=parent.id,
+                kind=values["kind"],
+                text=values["text"],
+                notified_by=values.get("notified_by"),
+                satisfied=values.get("satisfied"),
+                occurred_at=_parse_time(values["occurred_at"]),
+                author_id=self.actor.user_id,
+                received_at=self.now,
+            )
+            row.complaint_uid = parent.uid
+        elif entity == "person":
+            location, _original = point_in(values.get("location"))
+            station_id = self._station_for_new(values.get("location"))
+            if station_id is None:
+                return rejected(
+                    m,
+                    "invalid_fields",
+                    "the person's station cannot be decided",
+                    errors={"location": ["must lie in a station's area (county-level devices)"]},
+                )
+            row = Person(
+                **common,
+                ref=uid,
+                name=values["name"],
+                category=values["category"],
+                phone=values.get("phone"),
+                address=values.get("address"),
+                location=location,
+                station_id=station_id,
+            )
+        else:
+            kind = proposal_kind(entity)
+            key = values.get("credit_code" if kind == "enterprise" else "approval_number")
+            row = RegistryProposal(
+                **common,
+                station_id=self.actor.station_id,
+                kind=kind,
+                target_key=key,
+                changes=values["changes"],
+                reason=values.get("reason"),
+                status="pending",
+                proposed_by=self.actor.user_id,
+                received_at=self.now,
+            )
+        db.session.add(row)
+        db.session.flush()
+        record = adapter.to_wire(row)
+        if adapter.mergeable:
+            self._history(entity, uid, 1, adapter.merge_fields(record))
+        return Outcome(
+            m,
+            "applied",
+            version=1,
+            record=record,
+            missing_photos=missing,
+            station_id=row.station_id,
+        )
+
+    def _update(self, m: dict, values: dict[str, Any]) -> Outcome:
+        entity, uid = m["entity"], m["record_id"].lower()
+        adapter = ADAPTERS[entity]
+        row = load_rows(entity, [uid], db.session).get(uid)
+        if row is None:
+            if _tombstoned(entity, uid):
+                return self._update_meets_delete(m, values)
+            return rejected(m, "not_found", f"{entity} {uid} does not exist")
+        current_record = adapter.to_wire(row)
+        current = adapter.merge_fields(current_record)
+        mine = {k: (wire_point(v) if k == "location" else v) for k, v in values.items()}
+        base_version = m["base_version"]
+        if base_version == row.version:
+            base: dict | None = current
+        else:
+            base = db.session.execute(
+                sa.select(RecordHistory.fields).where(
+                    RecordHistory.entity == entity,
+                    RecordHistory.record_uid == uid,
+                    RecordHistory.version == base_version,
+                )
+            ).scalar_one_or_none()
+        result = merge(base, current, mine)
+        if entity == "complaint" and "status" in result.values:
+            if not can_transition(row.status, result.values["status"]):
+                legal = ", ".join(next_statuses(row.status)) or "none (a final status)"
+                return rejected(
+                    m,
+                    "illegal_transition",
+                    f"a complaint cannot go from {row.status!r} to "
+                    f"{result.values['status']!r}; from {row.status!r} it may go to: {legal}",
+                )
+        conflicts = []
+        new_version = row.version
+        if result.values:
+            columns = adapter.columns({k: values[k] for k in result.values})
+            for name, value in columns.items():
+                setattr(row, name, value)
+            new_version = row.version + 1
+            row.version = new_version
+            row.sync_seq = self.seq()
+            row.origin_device_id = self.actor.device_id
+            db.session.flush()
+            record = adapter.to_wire(row)
+            self._history(entity, uid, new_version, adapter.merge_fields(record))
+        else:
+            record = current_record
+        for conflict in result.conflicts:
+            stored = SyncConflict(
+                entity=entity,
+                record_uid=uid,
+                station_id=row.station_id,
+                field=conflict.field,
+                base_value=_box(conflict.base),
+                their_value=_box(conflict.theirs),
+                your_value=_box(conflict.yours),
+                device_id=self.actor.device_id,
+                user_id=self.actor.user_id,
+                mutation_id=m["id"],
+                base_version=base_version,
+                server_version=row.version,
+            )
+            db.session.add(stored)
+            db.session.flush()
+            conflicts.append(
+                {
+                    "field": conflict.field,
+                    "yours": conflict.yours,
+                    "theirs": conflict.theirs,
+                    "base": conflict.base,
+                    "conflict_id": stored.id,
+                }
+            )
+        merged_fields = sorted(result.values) if result.outcome == "merged" else []
+        if result.outcome in ("merged", "conflict") and result.values:
+            db.session.add(
+                SyncMerge(
+                    entity=entity,
+                    record_uid=uid,
+                    station_id=row.station_id,
+                    device_id=self.actor.device_id,
+                    mutation_id=m["id"],
+                    fields=sorted(result.values),
+                    base_version=base_version,
+                    server_version=new_version - 1,
+                    new_version=new_version,
+                )
+            )
+        return Outcome(
+            m,
+            result.outcome,
+            version=new_version,
+            record=record,
+            merged_fields=merged_fields,
+            conflicts=conflicts,
+            station_id=row.station_id,
+        )
+
+    def _update_meets_delete(self, m: dict, values: dict[str, Any]) -> Outcome:
+        tomb = (
+            db.session.execute(
+                sa.select(SyncTombstone)
+                .where(
+                    SyncTombstone.entity == m["entity"],
+                    SyncTombstone.record_uid == m["record_id"].lower(),
+                )
+                .order_by(SyncTombstone.sync_seq.desc())
+            )
+            .scalars()
+            .first()
+        )
+        stored = SyncConflict(
+            entity=m["entity"],
+            record_uid=m["record_id"].lower(),
+            station_id=tomb.station_id if tomb else None,
+            field="*",
+            kind="update_vs_delete",
+            your_value=_box(values),
+            their_value=None,
+            device_id=self.actor.device_id,
+            user_id=self.actor.user_id,
+            mutation_id=m["id"],
+            base_version=m["base_version"],
+        )
+        db.session.add(stored)
+        db.session.flush()
+        return Outcome(
+            m,
+            "conflict",
+            code="record_deleted",
+            message="the record was deleted meanwhile; your changes are kept for review",
+            conflicts=[
+                {
+                    "field": "*",
+                    "yours": values,
+                    "theirs": None,
+                    "base": None,
+                    "conflict_id": stored.id,
+                }
+            ],
+            station_id=stored.station_id,
+        )
+
+    def _delete(self, m: dict) -> Outcome:
+        entity, uid = m["entity"], m["record_id"].lower()
+        adapter = ADAPTERS[entity]
+        row = load_rows(entity, [uid], db.session).get(uid)
+        if row is None:
+            if _tombstoned(entity, uid):
+                return Outcome(m, "applied", message="already deleted")
+            return rejected(m, "not_found", f"{entity} {uid} does not exist")
+        if m["base_version"] != row.version:
+            base = db.session.execute(
+                sa.select(RecordHistory.fields).where(
+                    RecordHistory.entity == entity,
+                    RecordHistory.record_uid == uid,
+                    RecordHistory.version == m["base_version"],
+                )
+            ).scalar_one_or_none()
+            current = adapter.merge_fields(adapter.to_wire(row))
+            if base is None or base != current:
+                stored = SyncConflict(
+                    entity=entity,
+                    record_uid=uid,
+                    station_id=row.station_id,
+                    field="*",
+                    kind="delete_vs_update",
+                    your_value={"deleted": True},
+                    their_value=_box(current),
+                    device_id=self.actor.device_id,
+                    user_id=self.actor.user_id,
+                    mutation_id=m["id"],
+                    base_version=m["base_version"],
+                    server_version=row.version,
+                )
+                db.session.add(stored)
+                db.session.flush()
+                return Outcome(
+                    m,
+                    "conflict",
+                    code="changed_meanwhile",
+                    message="the record was changed since you saw it; it is kept for review",
+                    version=row.version,
+                    record=adapter.to_wire(row),
+                    conflicts=[
+                        {
+                            "field": "*",
+                            "yours": {"deleted": True},
+                            "theirs": current,
+                            "base": base,
+                            "conflict_id": stored.id,
+                        }
+                    ],
+                    station_id=row.station_id,
+                )
+        db.session.add(
+            SyncTombstone(
+                sync_seq=self.seq(),
+                entity=entity,
+                record_uid=uid,
+                station_id=row.station_id,
+                reason="deleted",
+                origin_device_id=self.actor.device_id,
+            )
+        )
+        db.session.delete(row)
+        db.session.flush()
+        return Outcome(m, "applied", station_id=row.station_id)
+
+    def _history(self, entity: str, uid: str, version: int, fields: dict) -> None:
+        db.session.add(
+            RecordHistory(
+                entity=entity,
+                record_uid=uid,
+                version=version,
+                fields=fields,
+                device_id=self.actor.device_id,
+            )
+        )
+
+    # -- bookkeeping -----------------------------------------------------------------------
+
+    def _device_state(self) -> SyncDeviceState:
+        state = db.session.get(SyncDeviceState, self.actor.device_id)
+        if state is None:
+            state = SyncDeviceState(device_id=self.actor.device_id, next_seq=1)
+            db.session.add(state)
+            db.session.flush()
+        return state
+
+    def _store(self, fresh, outcomes, batch_id, schema_version) -> None:
+        rows = []
+        for m in fresh:
+            outcome = outcomes[m["id"]]
+            payload = dict(m)
+            payload["_schema"] = schema_version
+            rows.append(
+                {
+                    "device_id": self.actor.device_id,
+                    "mutation_id": m["id"],
+                    "seq": m["seq"],
+                    "batch_id": batch_id,
+                    "station_id": outcome.station_id,
+                    "entity": m["entity"][:32],
+                    "record_uid": m["record_id"].lower(),
+                    "op": m["op"][:16],
+                    "base_version": m.get("base_version"),
+                    "payload": payload,
+                    "captured_at": (m.get("captured_at") or None) and str(m["captured_at"])[:40],
+                    "outcome": outcome.outcome,
+                    "code": outcome.code,
+                    "message": outcome.message,
+                    "result": outcome.result(),
+                    "received_at": self.now,
+                    "decided_at": None if outcome.outcome == "held" else self.now,
+                }
+            )
+        if rows:
+            db.session.execute(sa.insert(SyncMutation), rows)
+
+    def _store_decided_held(self, held_by_id, decided: dict[str, Outcome]) -> None:
+        for mid, outcome in decided.items():
+            row = held_by_id[mid]
+            row.outcome = outcome.outcome
+            row.code = outcome.code
+            row.message = outcome.message
+            row.result = outcome.result()
+            row.station_id = outcome.station_id
+            row.decided_at = self.now
+
+    def _release_overdue_held(self) -> None:
+        """Apply held mutations whose gap has waited past ``gap_hold_seconds``."""
+        self._decide([], 1, 0)
+
+    def _duplicate(self, m: dict, row: SyncMutation) -> Outcome:
+        result = dict(row.result or {})
+        outcome = Outcome(
+            m,
+            "duplicate" if row.outcome != "held" else "held",
+            code=result.get("code"),
+            message=result.get("message"),
+            version=result.get("version"),
+            merged_fields=result.get("merged_fields") or [],
+            conflicts=result.get("conflicts") or [],
+            missing_photos=result.get("missing_photos") or [],
+        )
+        outcome.original = row.outcome  # type: ignore[attr-defined]
+        current = self._current_record(row.entity, row.record_uid)
+        if current is not None:
+            outcome.record, outcome.version = current, current["version"]
+        return outcome
+
+    def _current_record(self, entity: str, uid: str) -> dict | None:
+        if entity not in ADAPTERS:
+            return None
+        row = load_rows(entity, [uid], db.session).get(uid)
+        return None if row is None else ADAPTERS[entity].to_wire(row)
+
+    # -- answers -------------------------------------------------------------------------------
+
+    def _replay(self, stored: SyncBatch) -> dict[str, Any]:
+        rows = {
+            r.mutation_id: r
+            for r in db.session.execute(
+                sa.select(SyncMutation).where(
+                    SyncMutation.device_id == self.actor.device_id,
+                    SyncMutation.mutation_id.in_(stored.mutation_ids),
+                )
+            ).scalars()
+        }
+        results = []
+        for mid in stored.mutation_ids:
+            row = rows.get(mid)
+            if row is None:
+                continue
+            outcome = Outcome(
+                row.payload,
+                row.outcome,
+                **{
+                    k: v
+                    for k, v in (row.result or {}).items()
+                    if k in ("code", "message", "errors")
+                },
+            )
+            outcome.version = (row.result or {}).get("version")
+            outcome.merged_fields = (row.result or {}).get("merged_fields") or []
+            outcome.conflicts = (row.result or {}).get("conflicts") or []
+            outcome.missing_photos = (row.result or {}).get("missing_photos") or []
+            if row.outcome not in ("rejected", "held"):
+                current = self._current_record(row.entity, row.record_uid)
+                if current is not None:
+                    outcome.record, outcome.version = current, current["version"]
+            results.append(outcome)
+        return self._response(stored, results, stored.cursor_out)
+
+    def _response(self, batch_row: SyncBatch, outcomes: list[Outcome], cursor) -> dict:
+        return {
+            "batch_seq": batch_row.batch_seq,
+            "received_at": batch_row.received_at,
+            "clock_skew_seconds": batch_row.clock_skew_seconds,
+            "clock_skew_flagged": batch_row.clock_skew_flagged,
+            "results": [_result_out(o) for o in outcomes],
+            "cursor": cursor,
+        }
+
+    def _cursor_after(self, cursor_text: str | None) -> str | None:
+        """Move the device's cursor past its own writes when nobody else's lie in between."""
+        if cursor_text is None:
+            return None
+        try:
+            cursor = parse_cursor(cursor_text, self.actor.scope)
+        except BadCursor:
+            return None
+        if cursor.scope != self.actor.scope or self.seq.first is None:
+            return cursor_text
+        last = self.seq.last
+        if others_between(cursor.seq, last, self.actor):
+            return cursor_text
+        return str(Cursor(self.actor.scope, last))
+
+
+def _result_out(o: Outcome) -> dict[str, Any]:
+    m = o.mutation
+    return {
+        "id": m.get("id"),
+        "seq": m.get("seq"),
+        "entity": m.get("entity"),
+        "record_id": (m.get("record_id") or "").lower(),
+        "outcome": o.outcome,
+        "original_outcome": getattr(o, "original", None),
+        "code": o.code,
+        "message": o.message,
+        "errors": o.errors,
+        "version": o.version,
+        "record": o.record,
+        "merged_fields": o.merged_fields,
+        "conflicts": o.conflicts,
+        "missing_photos": o.missing_photos,
+    }
+
+
+def others_between(low: int, high: int, actor: DeviceActor) -> bool:
+    """Is there a change in (low, high] in the actor's scope by anyone but this device?"""
+    for model in (*SYNCED_TABLES, SyncTombstone):
+        query = sa.select(model.sync_seq).where(
+            model.sync_seq > low,
+            model.sync_seq <= high,
+            sa.or_(model.origin_device_id.is_(None), model.origin_device_id != actor.device_id),
+        )
+        if actor.station_id is not None:
+            query = query.where(model.station_id == actor.station_id)
+        if db.session.execute(query.limit(1)).first():
+            return True
+    return False
+
+
+def limit_errors(settings: Settings) -> dict[str, list[str]]:
+    return {
+        "max_push_records": [str(settings.max_push_records)],
+        "max_push_bytes": [str(settings.max_push_bytes)],
+    }
+
+
+def _tombstoned(entity: str, uid: str) -> bool:
+    return (
+        db.session.execute(
+            sa.select(SyncTombstone.id)
+            .where(SyncTombstone.entity == entity, SyncTombstone.record_uid == uid)
+            .limit(1)
+        ).first()
+        is not None
+    )
+
+
+def _missing_photos(hashes: list[str]) -> list[str]:
+    if not hashes:
+        return []
+    have = set(
+        db.session.execute(
+            sa.select(Photo.sha256).where(Photo.sha256.in_(hashes), Photo.complete.is_(True))
+        ).scalars()
+    )
+    return [h for h in hashes if h not in have]
+
+
+def _box(value: Any) -> dict:
+    """JSON columns hold objects; wrap any value so None, strings and numbers survive."""
+    return {"value": value}
+
+
+def _parse_time(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def new_uid() -> str:
+    return str(uuid.uuid4())
