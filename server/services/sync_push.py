@@ -733,7 +733,11 @@ class BatchProcessor:
                     "mutation_id": m["id"],
                     "seq": m["seq"],
                     "batch_id": batch_id,
-                    "station_id": outcome.station_id,
+                    "station_id": (
+                        outcome.station_id
+                        if outcome.station_id is not None
+                        else self.actor.station_id
+                    ),
                     "entity": m["entity"][:32],
                     "record_uid": m["record_id"].lower(),
                     "op": m["op"][:16],

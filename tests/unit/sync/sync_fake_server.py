@@ -19,7 +19,7 @@ from urllib.parse import parse_qs, urlsplit
 from bureau.lifecycle import can_transition
 from sync.merge import merge
 from sync.ordering import plan_order
-from sync.transport import Response, TransportError
+from sync.transport import Response
 
 TOKEN = "fs_fake_token"
 
@@ -352,4 +352,6 @@ def _rejected(m: dict[str, Any], code: str) -> dict[str, Any]:
 
 
 def _error(status: int, code: str, errors: dict[str, list[str]] | None = None) -> Response:
-    return Response(status, {"code": code, "status": status, "message": code, "errors": errors or {}})
+    return Response(
+        status, {"code": code, "status": status, "message": code, "errors": errors or {}}
+    )

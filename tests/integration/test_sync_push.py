@@ -1,0 +1,310 @@
+"""Pushing: outcomes per record, free retries, merges and conflicts, bad input, limits."""
+
+from __future__ import annotations
+
+import pytest
+
+from server.models import Complaint, SyncMutation, Visit
+from tests.integration.helpers import bearer, count, token_for
+from tests.integration.sync_helpers import Device, complaint_fields, visit_fields
+
+
+@pytest.fixture
+def inspector(demo_app, demo_client):
+    return Device.for_user(demo_app, demo_client, "qs_inspector")
+
+
+@pytest.fixture
+def staff(demo_app, demo_client):
+    return Device.for_user(demo_app, demo_client, "qs_staff")
+
+
+def _results(answer):
+    return [r["outcome"] for r in answer["results"]]
+
+
+def test_config_publishes_limits(demo_client, inspector):
+    config = demo_client.get("/api/v1/sync/config", headers=bearer(inspector.token)).get_json()
+    assert config["max_push_records"] == 1000
+    assert config["schema_versions"] == [1]
+    assert "visit" in config["entities"] and config["server_time"].endswith("Z")
+
+
+def test_visit_applied_once_however_often_the_batch_is_sent(demo_app, inspector):
+    before = count(demo_app, Visit)
+    answer, body = inspector.push(inspector.mutation("visit", "create", visit_fields()))
+    assert _results(answer) == ["applied"]
+    result = answer["results"][0]
+    assert result["version"] == 1
+    assert result["record"]["location"] == {"type": "Point", "coordinates": [119.95, 31.75]}
+    replay = inspector.client.post(
+        "/api/v1/sync/push", json=body, headers=bearer(inspector.token)
+    ).get_json()
+    assert _results(replay) == ["applied"]
+    assert replay["results"][0]["record_id"] == result["record_id"]
+    assert count(demo_app, Visit) == before + 1
+    # the same mutation in a new batch is a duplicate, not a second visit
+    again, _ = inspector.push(body["mutations"][0])
+    assert _results(again) == ["duplicate"]
+    assert again["results"][0]["original_outcome"] == "applied"
+    assert count(demo_app, Visit) == before + 1
+
+
+def test_datum_is_converted_and_the_original_kept(demo_app, inspector):
+    fields = visit_fields()
+    fields["location"] = {"type": "Point", "coordinates": [119.955, 31.748], "datum": "gcj02"}
+    answer, _ = inspector.push(inspector.mutation("visit", "create", fields))
+    lon, lat = answer["results"][0]["record"]["location"]["coordinates"]
+    assert 0.003 < abs(lon - 119.955) + abs(lat - 31.748) < 0.01  # a few hundred metres
+    from server.extensions import db
+
+    with demo_app.app_context():
+        visit = db.session.query(Visit).one()
+        assert visit.location_original == {"datum": "gcj02", "coordinates": [119.955, 31.748]}
+
+
+def test_bad_records_rejected_one_by_one_and_quarantined(demo_app, demo_client, inspector):
+    complaint, _ = inspector.push(inspector.mutation("complaint", "create", complaint_fields()))
+    cid = complaint["results"][0]["record_id"]
+    good = inspector.mutation("visit", "create", visit_fields())
+    batch = [
+        inspector.mutation("bogus", "create", {}),
+        inspector.mutation("visit", "create", visit_fields(accuracy_m="close")),
+        inspector.mutation("complaint", "update", {"summary": "x"}, record_id=cid),
+        inspector.mutation(
+            "complaint", "update", {"status": "closed"}, record_id=cid, base_version=1
+        ),
+        inspector.mutation("visit", "update", {"findings": "x"}, base_version=1),
+        inspector.mutation(
+            "visit", "create", visit_fields(location={"type": "Point", "coordinates": [0, 0]})
+        ),
+        good,
+    ]
+    answer, _ = inspector.push(*batch)
+    codes = [(r["outcome"], r["code"]) for r in answer["results"]]
+    assert codes == [
+        ("rejected", "unknown_entity"),
+        ("rejected", "invalid_fields"),
+        ("rejected", "missing_base_version"),
+        ("rejected", "illegal_transition"),
+        ("rejected", "unsupported_operation"),
+        ("rejected", "invalid_fields"),
+        ("applied", None),
+    ]
+    assert "accuracy_m" in answer["results"][1]["errors"]
+    assert "received" in answer["results"][3]["message"]
+    staff_token = token_for(demo_app, "qs_staff")
+    quarantine = demo_client.get(
+        "/api/v1/sync/quarantine?page_size=50", headers=bearer(staff_token)
+    ).get_json()
+    assert quarantine["page"]["total_items"] == 6
+    assert {item["code"] for item in quarantine["items"]} >= {"unknown_entity", "invalid_fields"}
+    assert all(item["payload"] for item in quarantine["items"])
+
+
+def test_unsupported_schema_version_rejects_each_record(inspector):
+    answer, _ = inspector.push(
+        inspector.mutation("visit", "create", visit_fields()),
+        inspector.mutation("visit", "create", visit_fields()),
+        schema_version=99,
+    )
+    assert [(r["outcome"], r["code"]) for r in answer["results"]] == [
+        ("rejected", "unsupported_schema_version")
+    ] * 2
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"batch_seq": 1, "schema_version": 1, "mutations": [',
+        b"\x00\x01garbage",
+        b'{"batch_seq": "one", "schema_version": 1, "mutations": []}',
+    ],
+    ids=["truncated", "not json", "wrong envelope type"],
+)
+def test_broken_bodies_change_nothing(demo_app, inspector, body):
+    before = count(demo_app, SyncMutation)
+    response = inspector.client.post(
+        "/api/v1/sync/push",
+        data=body,
+        content_type="application/json",
+        headers=bearer(inspector.token),
+    )
+    assert response.status_code in (400, 422)
+    assert response.get_json()["code"] in ("bad_request", "invalid_input")
+    assert count(demo_app, SyncMutation) == before
+
+
+def test_revoked_device_and_other_station_are_refused_whole(demo_app, demo_client, inspector):
+    other = Device.for_user(demo_app, demo_client, "bh_inspector")
+    created, _ = other.push(other.mutation("complaint", "create", complaint_fields()))
+    their_complaint = created["results"][0]["record_id"]
+    before = count(demo_app, Visit)
+    inspector.push(
+        inspector.mutation("visit", "create", visit_fields()),
+        inspector.mutation(
+            "complaint",
+            "update",
+            {"summary": "not mine"},
+            record_id=their_complaint,
+            base_version=1,
+        ),
+        expect=403,
+    )
+    assert count(demo_app, Visit) == before
+    me = demo_client.get("/api/v1/me", headers=bearer(inspector.token)).get_json()
+    admin = token_for(demo_app, "admin")
+    demo_client.delete(f"/api/v1/devices/{me['device']['id']}", headers=bearer(admin))
+    inspector.push(inspector.mutation("visit", "create", visit_fields()), expect=401)
+    assert count(demo_app, Visit) == before
+
+
+def test_different_fields_merge_same_field_conflicts(demo_app, demo_client, inspector, staff):
+    created, _ = staff.push(staff.mutation("complaint", "create", complaint_fields()))
+    cid = created["results"][0]["record_id"]
+    # both start from version 1
+    first, _ = staff.push(
+        staff.mutation(
+            "complaint",
+            "update",
+            {"summary": "已联系企业", "address": "青山路1号"},
+            record_id=cid,
+            base_version=1,
+        )
+    )
+    assert _results(first) == ["applied"]
+    second, _ = inspector.push(
+        inspector.mutation(
+            "complaint",
+            "update",
+            {"category": "waste_gas", "address": "青山路1号"},
+            record_id=cid,
+            base_version=1,
+        )
+    )
+    result = second["results"][0]
+    assert result["outcome"] == "merged"
+    assert result["merged_fields"] == ["category"]
+    assert result["record"]["summary"] == "已联系企业"
+    assert result["record"]["category"] == "waste_gas"
+    assert result["version"] == 3
+
+    third, _ = inspector.push(
+        inspector.mutation(
+            "complaint", "update", {"summary": "气味来自污水站"}, record_id=cid, base_version=1
+        )
+    )
+    result = third["results"][0]
+    assert result["outcome"] == "conflict"
+    conflict = result["conflicts"][0]
+    assert (conflict["field"], conflict["yours"], conflict["theirs"]) == (
+        "summary",
+        "气味来自污水站",
+        "已联系企业",
+    )
+    assert result["record"]["summary"] == "已联系企业"  # the server kept its value
+
+    staff_token = staff.token
+    listed = demo_client.get("/api/v1/sync/conflicts", headers=bearer(staff_token)).get_json()
+    assert [c["id"] for c in listed["items"]] == [conflict["conflict_id"]]
+    merges = demo_client.get("/api/v1/sync/merges", headers=bearer(staff_token)).get_json()
+    assert merges["items"][0]["fields"] == ["category"]
+
+    resolved = demo_client.post(
+        f"/api/v1/sync/conflicts/{conflict['conflict_id']}/resolve",
+        json={"choice": "keep_mine"},
+        headers=bearer(staff_token),
+    )
+    assert resolved.status_code == 200, resolved.get_json()
+    assert resolved.get_json()["status"] == "resolved"
+    changes = inspector.pull_all()
+    mine = [c for c in changes if c["record_id"] == cid][-1]
+    assert mine["record"]["summary"] == "气味来自污水站"
+    assert mine["version"] == 4
+
+
+def test_identical_edits_are_not_conflicts(inspector, staff):
+    created, _ = staff.push(staff.mutation("complaint", "create", complaint_fields()))
+    cid = created["results"][0]["record_id"]
+    staff.push(
+        staff.mutation("complaint", "update", {"status": "accepted"}, record_id=cid, base_version=1)
+    )
+    answer, _ = inspector.push(
+        inspector.mutation(
+            "complaint", "update", {"status": "accepted"}, record_id=cid, base_version=1
+        )
+    )
+    assert answer["results"][0]["outcome"] in ("applied", "merged")
+    assert answer["results"][0]["conflicts"] == []
+
+
+def test_update_meeting_delete_is_kept(demo_app, inspector, staff):
+    created, _ = staff.push(
+        staff.mutation("person", "create", {"name": "李四", "category": "deputy"})
+    )
+    pid = created["results"][0]["record_id"]
+    deleted, _ = staff.push(staff.mutation("person", "delete", record_id=pid, base_version=1))
+    assert _results(deleted) == ["applied"]
+    late, _ = inspector.push(
+        inspector.mutation(
+            "person", "update", {"phone": "13800000000"}, record_id=pid, base_version=1
+        )
+    )
+    result = late["results"][0]
+    assert (result["outcome"], result["code"]) == ("conflict", "record_deleted")
+    assert result["conflicts"][0]["yours"] == {"phone": "13800000000"}
+    changes = inspector.pull_all()
+    assert {"record_id": pid, "op": "delete"}.items() <= next(
+        c for c in changes if c["record_id"] == pid
+    ).items()
+
+
+def test_gap_is_held_then_applied_in_order(demo_app, inspector):
+    first = inspector.mutation("visit", "create", visit_fields(), seq=1)
+    third = inspector.mutation("visit", "create", visit_fields(), seq=3)
+    second = inspector.mutation("visit", "create", visit_fields(), seq=2)
+    answer, held_batch = inspector.push(first, third)
+    assert _results(answer) == ["applied", "held"]
+    held = inspector.client.get(
+        "/api/v1/sync/held", headers=bearer(token_for(demo_app, "qs_staff"))
+    )
+    assert held.get_json()["page"]["total_items"] == 1
+    answer, _ = inspector.push(second)
+    assert _results(answer) == ["applied"]
+    replay = inspector.client.post(
+        "/api/v1/sync/push", json=held_batch, headers=bearer(inspector.token)
+    ).get_json()
+    assert _results(replay) == ["applied", "applied"]
+    assert count(demo_app, Visit) == 3
+
+
+def test_clock_skew_is_measured_and_flagged_not_used(inspector):
+    answer, _ = inspector.push(
+        inspector.mutation("visit", "create", visit_fields()), sent_at="2026-11-20T00:00:00Z"
+    )
+    assert answer["clock_skew_flagged"] is True
+    assert answer["clock_skew_seconds"] < -3 * 86400
+    assert _results(answer) == ["applied"]
+
+
+def test_push_over_the_limit_is_413_with_limits(demo_app, inspector):
+    batch = [inspector.mutation("visit", "create", visit_fields()) for _ in range(1001)]
+    response = inspector.client.post(
+        "/api/v1/sync/push",
+        json={"batch_seq": 1, "schema_version": 1, "mutations": batch},
+        headers=bearer(inspector.token),
+    )
+    assert response.status_code == 413
+    assert response.get_json()["errors"]["max_push_records"] == ["1000"]
+    assert count(demo_app, Visit) == 0
+
+
+def test_outreach_complaint_routed_to_the_devices_station(demo_app, inspector):
+    answer, _ = inspector.push(inspector.mutation("complaint", "create", complaint_fields()))
+    from server.extensions import db
+    from tests.integration.helpers import station_id
+
+    with demo_app.app_context():
+        complaint = db.session.query(Complaint).one()
+        assert complaint.channel == "outreach" and complaint.status == "received"
+        assert complaint.station_id == station_id(demo_app, "320481101")
