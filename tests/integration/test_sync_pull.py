@@ -126,7 +126,6 @@ def test_commit_order_with_interleaved_transactions(demo_app, backend, qs, qs2):
         pytest.skip("SQLite has a single writer; the interleaving needs PostgreSQL")
     from server.extensions import db
     from server.services.sync_push import BatchProcessor, DeviceActor, Settings
-
     from tests.integration.helpers import station_id
 
     qs.pull_all()
