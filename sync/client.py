@@ -369,12 +369,16 @@ class DeviceClient:
             return entry
         if previous.id in in_batch or previous.state in UNSYNCED_STATES:
             return None
+        # Only a first-hand "applied" says which version the user's view equals: a duplicate
+        # or replayed answer carries the record's *current* version, which may include other
+        # people's later edits; keeping the captured base then lets the merge find conflicts.
         outcome = previous.outcome or {}
-        effective = outcome.get("outcome")
-        if effective == "duplicate":
-            effective = outcome.get("original_outcome") or "applied"
         version = outcome.get("version")
-        if previous.state == "done" and effective == "applied" and isinstance(version, int):
+        if (
+            previous.state == "done"
+            and outcome.get("outcome") == "applied"
+            and (isinstance(version, int))
+        ):
             self.store.set_base_version(entry.id, version)
             return self.store.mutation(entry.id)
         return entry

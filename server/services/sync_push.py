@@ -304,12 +304,19 @@ class BatchProcessor:
                 by_id[mid], "held", message="waiting for a lower seq of this device"
             )
         decided_held: dict[str, Outcome] = {}
+        bulk: list[dict[str, Any]] = []
         for _seq, mid in plan.apply:
             if mid in by_id:
-                outcomes[mid] = self._apply_one(by_id[mid], schema_version)
+                m = by_id[mid]
+                if _bulk_visit(m, schema_version):
+                    bulk.append(m)
+                else:
+                    outcomes[mid] = self._apply_one(m, schema_version)
             else:
                 row = held_by_id[mid]
                 decided_held[mid] = self._apply_one(row.payload, row.payload.get("_schema", 1))
+        if bulk:
+            outcomes.update(self._create_visits(bulk))
         state.next_seq = plan.next_seq
         self._store(fresh, outcomes, batch_id, schema_version)
         self._store_decided_held(held_by_id, decided_held)
@@ -491,6 +498,99 @@ class BatchProcessor:
             station_id=row.station_id,
         )
 
+    def _create_visits(self, mutations: list[dict[str, Any]]) -> dict[str, Outcome]:
+        """Many new visits at once: append-only, so no merge; one INSERT for all of them.
+
+        Visits are what inspectors send most; doing them one statement each would make the
+        push round-trip-bound. Any record the bulk path cannot vouch for goes the careful way.
+        """
+        spec = ENTITIES["visit"]
+        outcomes: dict[str, Outcome] = {}
+        valid: list[tuple[dict, dict]] = []
+        for m in mutations:
+            try:
+                valid.append(
+                    (m, validate_fields(spec, "create", m.get("fields") or {}, self.context))
+                )
+            except InvalidFields as error:
+                outcomes[m["id"]] = rejected(m, "invalid_fields", str(error), errors=error.errors)
+        uids = [m["record_id"].lower() for m, _ in valid]
+        taken = set(db.session.execute(sa.select(Visit.uid).where(Visit.uid.in_(uids))).scalars())
+        taken |= set(
+            db.session.execute(
+                sa.select(SyncTombstone.record_uid).where(
+                    SyncTombstone.entity == "visit", SyncTombstone.record_uid.in_(uids)
+                )
+            ).scalars()
+        )
+        hashes = sorted({h for _m, v in valid for h in (v.get("photos") or [])})
+        have = set(_complete_photos(hashes))
+        rows, pending = [], []
+        for m, values in valid:
+            uid = m["record_id"].lower()
+            if uid in taken:
+                outcomes[m["id"]] = rejected(m, "already_exists", f"visit {uid} exists already")
+                continue
+            taken.add(uid)
+            location, original = point_in(values["location"])
+            station_id = self._station_for_new(values["location"])
+            row = {
+                "uid": uid,
+                "version": 1,
+                "sync_seq": self.seq(),
+                "origin_device_id": self.actor.device_id,
+                "station_id": station_id,
+                "inspector_id": self.actor.user_id,
+                "target_kind": values["target_kind"],
+                "target_ref": values.get("target_ref"),
+                "location": location,
+                "location_original": original,
+                "accuracy_m": values["accuracy_m"],
+                "visited_at": _parse_time(values["visited_at"]),
+                "findings": values.get("findings"),
+                "photos": values.get("photos") or [],
+                "mock_location": values.get("mock_location"),
+                "received_at": self.now,
+            }
+            rows.append(row)
+            record = {
+                "id": uid,
+                "version": 1,
+                "station_id": station_id,
+                "inspector_id": self.actor.user_id,
+                "target_kind": row["target_kind"],
+                "target_ref": row["target_ref"],
+                "location": wire_point(values["location"]),
+                "accuracy_m": row["accuracy_m"],
+                "visited_at": values["visited_at"],
+                "findings": row["findings"],
+                "photos": row["photos"],
+                "mock_location": row["mock_location"],
+            }
+            missing = [h for h in row["photos"] if h not in have]
+            pending.append(
+                Outcome(
+                    m,
+                    "applied",
+                    version=1,
+                    record=record,
+                    missing_photos=missing,
+                    station_id=station_id,
+                )
+            )
+        if rows:
+            try:
+                with db.session.begin_nested():
+                    db.session.execute(sa.insert(Visit), rows)
+            except sa.exc.SQLAlchemyError:
+                # Something in the lot is off; find it one by one so the rest still lands.
+                for outcome in pending:
+                    outcomes[outcome.mutation["id"]] = self._apply_one(outcome.mutation, 1)
+                return outcomes
+        for outcome in pending:
+            outcomes[outcome.mutation["id"]] = outcome
+        return outcomes
+
     def _update(self, m: dict, values: dict[str, Any]) -> Outcome:
         entity, uid = m["entity"], m["record_id"].lower()
         adapter = ADAPTERS[entity]
@@ -503,7 +603,9 @@ class BatchProcessor:
         current = adapter.merge_fields(current_record)
         mine = {k: (wire_point(v) if k == "location" else v) for k, v in values.items()}
         base_version = m["base_version"]
-        if base_version == row.version:
+        if base_version == row.version or self._only_mine_since(entity, uid, base_version):
+            # Versions after the base are this device's own earlier edits (sent in order):
+            # they are not someone else's change to merge against.
             base: dict | None = current
         else:
             base = db.session.execute(
@@ -588,6 +690,18 @@ class BatchProcessor:
             conflicts=conflicts,
             station_id=row.station_id,
         )
+
+    def _only_mine_since(self, entity: str, uid: str, base_version: int) -> bool:
+        authors = set(
+            db.session.execute(
+                sa.select(RecordHistory.device_id).where(
+                    RecordHistory.entity == entity,
+                    RecordHistory.record_uid == uid,
+                    RecordHistory.version > base_version,
+                )
+            ).scalars()
+        )
+        return authors == {self.actor.device_id}
 
     def _update_meets_delete(self, m: dict, values: dict[str, Any]) -> Outcome:
         tomb = (
@@ -725,7 +839,11 @@ class BatchProcessor:
         rows = []
         for m in fresh:
             outcome = outcomes[m["id"]]
-            payload = dict(m)
+            if outcome.outcome in ("rejected", "held"):
+                # kept whole: the quarantine shows it, and a held one is applied from it later
+                payload = dict(m)
+            else:  # the record itself holds the data now
+                payload = {k: m.get(k) for k in ("id", "seq", "entity", "record_id", "op")}
             payload["_schema"] = schema_version
             rows.append(
                 {
@@ -909,15 +1027,25 @@ def _tombstoned(entity: str, uid: str) -> bool:
     )
 
 
-def _missing_photos(hashes: list[str]) -> list[str]:
+def _complete_photos(hashes: list[str]) -> list[str]:
     if not hashes:
         return []
-    have = set(
+    return list(
         db.session.execute(
             sa.select(Photo.sha256).where(Photo.sha256.in_(hashes), Photo.complete.is_(True))
         ).scalars()
     )
+
+
+def _missing_photos(hashes: list[str]) -> list[str]:
+    have = set(_complete_photos(hashes))
     return [h for h in hashes if h not in have]
+
+
+def _bulk_visit(m: dict[str, Any], schema_version: int) -> bool:
+    return (
+        m.get("entity") == "visit" and m.get("op") == "create" and schema_version in SCHEMA_VERSIONS
+    )
 
 
 def _box(value: Any) -> dict:

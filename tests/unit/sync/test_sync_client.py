@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -547,7 +547,7 @@ def test_hash_mismatch_fails(client, server):
 
 def test_times_travel_in_utc_with_a_zone():
     assert format_time(datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)) == "2026-01-02T03:04:05Z"
-    east8 = datetime(2026, 1, 2, 11, 4, 5, tzinfo=UTC) + timedelta(0)
-    assert format_time(east8.astimezone(UTC)) == "2026-01-02T11:04:05Z"
+    east8 = datetime(2026, 1, 2, 11, 4, 5, tzinfo=timezone(timedelta(hours=8)))
+    assert format_time(east8) == "2026-01-02T03:04:05Z"
     with pytest.raises(ValueError):
         format_time(datetime(2026, 1, 2))

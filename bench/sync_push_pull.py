@@ -1,0 +1,316 @@
+"""Benchmark: devices pushing visits to fieldsync under gunicorn on PostgreSQL, then pulling.
+
+    .venv/bin/python -m bench.sync_push_pull [--devices 4] [--records 20000] [--batch 500]
+
+It starts a throwaway PostGIS cluster (or uses ``FIELDSYNC_TEST_POSTGRES_ADMIN_URL``), loads the
+demo county, runs ``gunicorn 'server:create_app()'`` on a loopback port, and has N simulated
+devices (threads with their own keep-alive connections) push batches of visits over HTTP, then
+N county-level devices pull everything. As the baseline, measured in the same run on the same
+database: a raw psycopg ``executemany`` of the same rows into a bare table of the same shape,
+and a raw ``SELECT`` of them. It prints records/s and the ratios, the errors seen (there must
+be none) and the peak memory (VmHWM) of the gunicorn workers after a push of the largest
+allowed batch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RAW_TABLE = "bench_raw_visit"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def visit(i: int, lon: float, lat: float) -> dict:
+    return {
+        "target_kind": "place",
+        "location": {"type": "Point", "coordinates": [lon + (i % 100) * 1e-4, lat]},
+        "accuracy_m": 5.0 + i % 20,
+        "visited_at": "2026-11-25T09:00:00+08:00",
+        "findings": f"巡查记录 {i}: 排污口正常, 无异味",
+    }
+
+
+class HttpDevice:
+    def __init__(self, port: int, token: str):
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        self.headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        self.seq = 0
+        self.batch = 0
+        self.errors: list[str] = []
+
+    def call(self, method: str, path: str, body: dict | None = None) -> dict:
+        payload = None if body is None else json.dumps(body).encode()
+        self.conn.request(method, path, body=payload, headers=self.headers)
+        response = self.conn.getresponse()
+        data = response.read()
+        if response.status != 200:
+            self.errors.append(f"{response.status} {data[:200]!r}")
+            return {}
+        return json.loads(data)
+
+    def push_visits(self, count: int, lon: float, lat: float) -> int:
+        mutations = []
+        for i in range(count):
+            self.seq += 1
+            mutations.append(
+                {
+                    "id": str(uuid.uuid4()),
+                    "seq": self.seq,
+                    "entity": "visit",
+                    "record_id": str(uuid.uuid4()),
+                    "op": "create",
+                    "fields": visit(self.seq, lon, lat),
+                }
+            )
+        self.batch += 1
+        answer = self.call(
+            "POST",
+            "/api/v1/sync/push",
+            {
+                "batch_seq": self.batch,
+                "schema_version": 1,
+                "sent_at": datetime.now(UTC).isoformat(),
+                "mutations": mutations,
+            },
+        )
+        applied = sum(1 for r in answer.get("results", []) if r["outcome"] == "applied")
+        if applied != count:
+            self.errors.append(f"batch {self.batch}: {applied}/{count} applied")
+        return applied
+
+    def pull_all(self, limit: int) -> int:
+        cursor, total = "", 0
+        while True:
+            page = self.call("GET", f"/api/v1/sync/pull?limit={limit}&cursor={cursor}")
+            if not page:
+                return total
+            total += len(page["changes"])
+            cursor = page["cursor"]
+            if not page["has_more"]:
+                return total
+
+
+def run_threads(targets) -> float:
+    threads = [threading.Thread(target=t) for t in targets]
+    start = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return time.perf_counter() - start
+
+
+def prepare(url: str, devices: int) -> tuple[list[tuple[str, float, float]], list[str]]:
+    """Demo county, and device tokens: pushing inspectors/staff and county-level pullers."""
+    from server import create_app
+    from server.extensions import db
+    from server.migrate import upgrade
+    from server.services.accounts import find_user, register_device
+    from server.services.demo import load_demo
+
+    app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": tempfile.gettempdir()})
+    pushers, pullers = [], []
+    with app.app_context():
+        upgrade(db.engine)
+        load_demo()
+        names = [
+            "qs_inspector",
+            "bh_inspector",
+            "zl_inspector",
+            "qs_inspector2",
+            "qs_staff",
+            "bh_staff",
+            "zl_staff",
+        ]
+        anchor = {"qs": (119.87, 31.70), "bh": (120.02, 31.69), "zl": (120.12, 31.80)}
+        for i in range(devices):
+            name = names[i % len(names)]
+            _device, token = register_device(find_user(name), f"bench pusher {i}")
+            lon, lat = anchor[name[:2]]
+            pushers.append((token, lon, lat))
+            _device, token = register_device(find_user("leader"), f"bench puller {i}")
+            pullers.append(token)
+        db.session.commit()
+        db.engine.dispose()
+    return pushers, pullers
+
+
+def raw_baseline(url: str, records: int) -> tuple[float, float]:
+    """Rows/s of a raw executemany and a raw select of the same visit rows, same database."""
+    import psycopg
+
+    dsn = url.replace("postgresql+psycopg://", "postgresql://")
+    rows = []
+    for i in range(records):
+        v = visit(i, 119.87, 31.70)
+        lon, lat = v["location"]["coordinates"]
+        rows.append(
+            (
+                str(uuid.uuid4()),
+                1,
+                i,
+                f"SRID=4326;POINT({lon} {lat})",
+                v["accuracy_m"],
+                v["visited_at"],
+                v["findings"],
+                "place",
+            )
+        )
+    with psycopg.connect(dsn) as conn:
+        conn.execute(f"DROP TABLE IF EXISTS {RAW_TABLE}")
+        conn.execute(
+            f"CREATE TABLE {RAW_TABLE} (id serial PRIMARY KEY, uid varchar(36) UNIQUE, version int,"
+            " sync_seq bigint, location geometry(POINT, 4326), accuracy_m float,"
+            " visited_at timestamptz, findings text, target_kind varchar(16))"
+        )
+        conn.execute(f"CREATE INDEX ON {RAW_TABLE} USING gist (location)")
+        conn.execute(f"CREATE INDEX ON {RAW_TABLE} (sync_seq)")
+        conn.commit()
+        start = time.perf_counter()
+        with conn.cursor() as cur:
+            cur.executemany(
+                f"INSERT INTO {RAW_TABLE} (uid, version, sync_seq, location, accuracy_m,"
+                " visited_at, findings, target_kind) VALUES (%s, %s, %s, ST_GeomFromEWKT(%s),"
+                " %s, %s, %s, %s)",
+                rows,
+            )
+        conn.commit()
+        insert_rate = records / (time.perf_counter() - start)
+        start = time.perf_counter()
+        fetched = conn.execute(
+            f"SELECT uid, version, sync_seq, ST_AsEWKB(location), accuracy_m, visited_at,"
+            f" findings, target_kind FROM {RAW_TABLE} ORDER BY sync_seq"
+        ).fetchall()
+        select_rate = len(fetched) / (time.perf_counter() - start)
+        conn.execute(f"DROP TABLE {RAW_TABLE}")
+        conn.commit()
+    return insert_rate, select_rate
+
+
+def worker_peak_kib(master_pid: int) -> int:
+    peak = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            status = (entry / "status").read_text()
+        except OSError:
+            continue
+        if f"PPid:\t{master_pid}\n" not in status:
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmHWM:"):
+                peak = max(peak, int(line.split()[1]))
+    return peak
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--devices", type=int, default=4)
+    parser.add_argument("--records", type=int, default=20_000, help="visits pushed in all")
+    parser.add_argument("--batch", type=int, default=500)
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+    args = parser.parse_args(argv)
+    sys.path.insert(0, str(ROOT))
+    from tests.support.postgis import ThrowawayPostgis
+
+    with ThrowawayPostgis() as server:
+        url = server.create_database("fieldsync_sync_bench")
+        pushers, pullers = prepare(url, args.devices)
+        port = _free_port()
+        env = dict(
+            os.environ, FIELDSYNC_DATABASE_URL=url, FIELDSYNC_INSTANCE_PATH=tempfile.gettempdir()
+        )
+        gunicorn = subprocess.Popen(
+            [
+                str(Path(sys.executable).parent / "gunicorn"),
+                "-w",
+                str(args.workers),
+                "-b",
+                f"127.0.0.1:{port}",
+                "--timeout",
+                "300",
+                "server:create_app()",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        try:
+            for _ in range(300):
+                try:
+                    with socket.create_connection(("127.0.0.1", port), timeout=1):
+                        break
+                except OSError:
+                    time.sleep(0.1)
+            devices = [HttpDevice(port, token) for token, _lon, _lat in pushers]
+            for device, (_t, lon, lat) in zip(devices, pushers, strict=True):
+                device.push_visits(10, lon, lat)  # warm up every worker's connections
+            per_device = args.records // args.devices
+            batches = max(1, per_device // args.batch)
+
+            def pusher(device, lon, lat):
+                def run():
+                    for _ in range(batches):
+                        device.push_visits(args.batch, lon, lat)
+
+                return run
+
+            pushed = batches * args.batch * args.devices
+            push_time = run_threads(
+                [pusher(d, lon, lat) for d, (_t, lon, lat) in zip(devices, pushers, strict=True)]
+            )
+            readers = [HttpDevice(port, token) for token in pullers]
+            counts: list[int] = []
+            pull_time = run_threads([lambda r=r: counts.append(r.pull_all(1000)) for r in readers])
+            pulled = sum(counts)
+            big = HttpDevice(port, pushers[0][0])
+            big.seq, big.batch = devices[0].seq, devices[0].batch
+            big.push_visits(1000, pushers[0][1], pushers[0][2])
+            peak = worker_peak_kib(gunicorn.pid)
+            errors = [e for d in devices + readers + [big] for e in d.errors]
+        finally:
+            gunicorn.send_signal(signal.SIGTERM)
+            gunicorn.wait(timeout=60)
+        raw_insert, raw_select = raw_baseline(url, pushed)
+    push_rate, pull_rate = pushed / push_time, pulled / pull_time
+    print(
+        f"fieldsync sync benchmark: {args.devices} devices, batches of {args.batch}, "
+        f"gunicorn -w {args.workers}, PostgreSQL/PostGIS, 2 cores"
+    )
+    print(f"push  {pushed:>7,} visits in {push_time:6.2f} s = {push_rate:>8,.0f} records/s")
+    print(
+        f"pull  {pulled:>7,} records in {pull_time:6.2f} s = {pull_rate:>8,.0f} records/s "
+        f"({len(readers)} county-level devices, pages of 1000)"
+    )
+    print(f"raw executemany of the same rows        = {raw_insert:>8,.0f} rows/s")
+    print(f"raw select of the same rows             = {raw_select:>8,.0f} rows/s")
+    print(f"push / raw executemany = {push_rate / raw_insert:6.1%}   (target >= 25%)")
+    print(f"pull / raw select      = {pull_rate / raw_select:6.1%}   (target >= 40%)")
+    print(f"errors: {len(errors)}" + (f" (first: {errors[0]})" if errors else ""))
+    print(f"peak memory of a gunicorn worker after a 1000-record push: {peak / 1024:,.0f} MiB")
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
