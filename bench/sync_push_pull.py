@@ -69,7 +69,7 @@ class HttpDevice:
 
     def push_visits(self, count: int, lon: float, lat: float) -> int:
         mutations = []
-        for i in range(count):
+        for _ in range(count):
             self.seq += 1
             mutations.append(
                 {
