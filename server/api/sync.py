@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime
+
 import sqlalchemy as sa
-from flask import current_app, g, request
+from flask import Response, current_app, g, request
 from flask.views import MethodView
 from flask_smorest import abort
 
@@ -108,13 +111,20 @@ def _refuse_oversized() -> None:
 @blp.route("/push")
 class Push(MethodView):
     @blp.arguments(PushIn)
-    @blp.response(200, PushOut)
+    @blp.doc(
+        responses={
+            "200": {
+                "description": "one result per mutation",
+                "content": {"application/json": {"schema": PushOut}},
+            }
+        }
+    )
     def post(self, batch):
         """Push a batch of mutations; one outcome per mutation; replays are free."""
         processor = BatchProcessor(device_actor(), sync_settings(), service_area())
         answer = processor.process(batch)
         db.session.commit()
-        return answer
+        return fast_json(answer)
 
 
 @blp.before_request
@@ -125,10 +135,33 @@ def _limit_push_size():
 
 @blp.get("/pull")
 @blp.arguments(PullArgs, location="query")
-@blp.response(200, PullOut)
+@blp.doc(
+    responses={
+        "200": {
+            "description": "a page of changes",
+            "content": {"application/json": {"schema": PullOut}},
+        }
+    }
+)
 def pull_changes(args):
     """Changes after a cursor, in commit order, within this device's scope."""
-    return pull(device_actor(), args["cursor"], args["limit"], pull_settings())
+    return fast_json(pull(device_actor(), args["cursor"], args["limit"], pull_settings()))
+
+
+def fast_json(body: dict) -> Response:
+    """Pushes and pulls carry thousands of records: their answers are built as plain JSON
+    data by the sync services (documented by ``PushOut``/``PullOut``) and encoded once,
+    instead of being walked field by field by marshmallow."""
+    return Response(
+        json.dumps(body, ensure_ascii=False, separators=(",", ":"), default=_json_default),
+        mimetype="application/json",
+    )
+
+
+def _json_default(value):
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    raise TypeError(f"cannot encode {type(value).__name__}")
 
 
 @blp.get("/conflicts")

@@ -15,8 +15,8 @@ import sqlalchemy as sa
 
 from bureau.errors import DomainError, InvalidInput
 from server.extensions import db
-from server.models import Complaint, SyncCounter, SyncTombstone
-from server.services.sync_entities import ADAPTERS
+from server.models import SyncCounter, SyncTombstone
+from server.services.sync_entities import ADAPTERS, wire_select
 from server.services.sync_push import DeviceActor
 from sync.cursor import BadCursor, Cursor, parse_cursor
 
@@ -52,15 +52,8 @@ def watermark() -> int:
 
 
 def _query(entity: str, after: int, actor: DeviceActor, limit: int) -> sa.Select:
-    adapter = ADAPTERS[entity]
-    model = adapter.model
-    if entity == "complaint_event":
-        query = sa.select(model, Complaint.uid).join(Complaint, Complaint.id == model.complaint_id)
-    else:
-        query = sa.select(model)
-    query = query.where(model.sync_seq > after)
-    if entity.endswith("_proposal"):
-        query = query.where(model.kind == entity.removesuffix("_proposal"))
+    model = ADAPTERS[entity].model
+    query = wire_select(entity).where(model.sync_seq > after)
     if actor.station_id is not None:
         query = query.where(model.station_id == actor.station_id)
     return query.order_by(model.sync_seq).limit(limit)
@@ -96,14 +89,10 @@ def pull(
     found: list[tuple[int, str, Any]] = []
     full = False
     for entity in PULLED:
-        rows = db.session.execute(_query(entity, cursor.seq, actor, limit)).unique().all()
+        rows = db.session.execute(_query(entity, cursor.seq, actor, limit)).all()
         if len(rows) == limit:
             full = True
-        for row in rows:
-            item = row[0]
-            if entity == "complaint_event":
-                item.complaint_uid = row[1]
-            found.append((item.sync_seq, entity, item))
+        found.extend((row.sync_seq, entity, row) for row in rows)
     tomb_query = sa.select(SyncTombstone).where(SyncTombstone.sync_seq > cursor.seq)
     if actor.station_id is not None:
         tomb_query = tomb_query.where(SyncTombstone.station_id == actor.station_id)

@@ -246,14 +246,15 @@ class BatchProcessor:
                 )
             ).scalars()
         }
-        fresh = []
+        fresh, fresh_ids = [], set()
         for m in mutations:
             if m["id"] in seen:
                 outcomes[m["id"]] = self._duplicate(m, seen[m["id"]])
-            elif m["id"] in {f["id"] for f in fresh}:
+            elif m["id"] in fresh_ids:
                 continue  # the same mutation twice in one batch: the first one counts
             else:
                 fresh.append(m)
+                fresh_ids.add(m["id"])
         state = self._device_state()
         held_rows = list(
             db.session.execute(
@@ -581,7 +582,7 @@ class BatchProcessor:
         if rows:
             try:
                 with db.session.begin_nested():
-                    db.session.execute(sa.insert(Visit), rows)
+                    db.session.execute(sa.insert(Visit.__table__), rows)
             except sa.exc.SQLAlchemyError:
                 # Something in the lot is off; find it one by one so the rest still lands.
                 for outcome in pending:
@@ -871,7 +872,7 @@ class BatchProcessor:
                 }
             )
         if rows:
-            db.session.execute(sa.insert(SyncMutation), rows)
+            db.session.execute(sa.insert(SyncMutation.__table__), rows)
 
     def _store_decided_held(self, held_by_id, decided: dict[str, Outcome]) -> None:
         for mid, outcome in decided.items():
