@@ -207,7 +207,11 @@ def user_add(
 
 @main.group()
 def device() -> None:
-    """Devices and their tokens."""
+    """Devices: register/revoke/list on the server, and the reference device client.
+
+    The [device] commands (login, act, sync, status) act as a phone would, with a local store
+    file, talking to a running server over HTTP.
+    """
 
 
 @device.command("register")
@@ -258,3 +262,140 @@ def device_list() -> None:
         click.echo(
             f"{item.id:>5}  {item.token_hint}…  {state:<8} {item.user.username:<20} {item.name}"
         )
+
+
+# -- the reference device client, driven from the shell ----------------------------------------
+
+
+def _device_client(store_path: Path, server_url: str | None):
+    from sync.client import DeviceClient
+    from sync.client_store import ClientStore
+    from sync.transport import UrllibTransport
+
+    store = ClientStore(store_path)
+    saved = store.get_meta("server_url")
+    url = server_url or saved
+    if server_url and server_url != saved:
+        store.set_meta("server_url", server_url)
+    transport = UrllibTransport(url) if url else _NoServer()
+    return DeviceClient(store, transport)
+
+
+class _NoServer:
+    def request(self, *_args, **_kwargs):
+        raise click.ClickException(
+            "No server is known for this device store: pass --server http://host:port"
+        )
+
+
+_STORE = click.option(
+    "--store",
+    "store_path",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The device's local SQLite store (created if missing).",
+)
+_SERVER = click.option(
+    "--server",
+    "server_url",
+    default=None,
+    help="Server base URL, e.g. http://127.0.0.1:5000 (remembered).",
+)
+
+
+def _report_push(report) -> None:
+    counts = ", ".join(f"{n} {o}" for o, n in sorted(report.counts.items())) or "nothing to send"
+    click.echo(f"push: {counts} ({report.batches} batches)")
+    if report.missing_photos:
+        click.echo(f"push: photos the server still needs: {len(report.missing_photos)}")
+
+
+@device.command("login")
+@_STORE
+@_SERVER
+@click.option("--username", required=True, help="The user whose device this is.")
+@click.option("--name", required=True, help="A name for the device, e.g. 'Li Na phone'.")
+@click.password_option(confirmation_prompt=False, help="The user's password (asked for).")
+def device_login(
+    store_path: Path, server_url: str | None, username: str, name: str, password: str
+) -> None:
+    """[device] Register this device store with a server using a user's password."""
+    from sync.client import SyncFailed
+
+    client = _device_client(store_path, server_url)
+    try:
+        registered = client.register(username, password, name)
+    except SyncFailed as error:
+        raise click.ClickException(f"login failed: {error}") from error
+    click.echo(f"device {registered.get('id')} registered for {username}; token stored")
+
+
+@device.command("act")
+@_STORE
+@_SERVER
+@click.argument("script", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def device_act(store_path: Path, server_url: str | None, script: Path) -> None:
+    """[device] Run a JSON script of actions (create/update/delete offline, push/pull/sync).
+
+    SCRIPT is a JSON list such as
+    [{"do": "create", "entity": "visit", "fields": {...}, "as": "v1"}, {"do": "sync"}].
+    """
+    import json
+
+    from sync.cli_script import ScriptError, run_actions
+    from sync.client import SyncFailed
+
+    try:
+        actions = json.loads(script.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as error:
+        raise click.ClickException(f"{script} is not a JSON list of actions: {error}") from error
+    client = _device_client(store_path, server_url)
+    try:
+        run = run_actions(client, actions)
+    except (ScriptError, SyncFailed) as error:
+        raise click.ClickException(str(error)) from error
+    for name, record_id in run.names.items():
+        click.echo(f"{name} = {record_id}")
+    click.echo(f"{len(actions)} actions done; {len(client.pending())} mutations waiting to sync")
+
+
+@device.command("sync")
+@_STORE
+@_SERVER
+def device_sync(store_path: Path, server_url: str | None) -> None:
+    """[device] Push everything waiting, then pull what changed."""
+    from sync.client import SyncFailed
+
+    client = _device_client(store_path, server_url)
+    try:
+        report = client.sync()
+    except SyncFailed as error:
+        raise click.ClickException(f"sync failed: {error}") from error
+    _report_push(report.push)
+    click.echo(
+        f"pull: {report.pull.upserted} records updated, {report.pull.deleted} removed"
+        f"{' (full resync)' if report.pull.resynced else ''}"
+    )
+    rejected = client.rejected()
+    if rejected:
+        click.echo(f"{len(rejected)} mutations were rejected; see 'fieldsync device status'")
+
+
+@device.command("status")
+@_STORE
+def device_status(store_path: Path) -> None:
+    """[device] What the device holds and what waits to be sent."""
+    from sync.client_store import ClientStore
+
+    store = ClientStore(store_path)
+    click.echo(f"server: {store.get_meta('server_url') or '-'}  cursor: {store.cursor or '-'}")
+    for state in ("pending", "sent", "held", "done", "rejected"):
+        entries = store.mutations((state,))
+        click.echo(f"{state:>8}: {len(entries)}")
+        if state == "rejected":
+            for entry in entries:
+                outcome = entry.outcome or {}
+                click.echo(
+                    f"          {entry.entity} {entry.op} {entry.record_id}: "
+                    f"{outcome.get('code')} {outcome.get('message') or ''}"
+                )

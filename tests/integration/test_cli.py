@@ -178,3 +178,90 @@ def test_demo_then_serve(databases, tmp_path, demo_tokens):
         server.terminate()
         server.wait(timeout=30)
         server.stdout.close()
+
+
+def test_reference_device_client_from_the_shell(databases, tmp_path, demo_county):
+    """`fieldsync device login/act/sync/status` drive the reference client like a phone."""
+    import json
+
+    url = databases.fresh_url("demo")
+    env = dict(os.environ, FIELDSYNC_DATABASE_URL=url, FIELDSYNC_INSTANCE_PATH=str(tmp_path))
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "server", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _attempt in range(200):
+            try:
+                with urllib.request.urlopen(base + "/healthz", timeout=2):
+                    break
+            except OSError:
+                time.sleep(0.1)
+        inspector = next(u for u in demo_county.users if u.username == "qs_inspector")
+        store = str(tmp_path / "phone.db")
+        login = run(
+            "device",
+            "login",
+            "--store",
+            store,
+            "--server",
+            base,
+            "--username",
+            inspector.username,
+            "--name",
+            "Li Na phone",
+            "--password",
+            inspector.password,
+        )
+        assert login.exit_code == 0, login.output
+        script = tmp_path / "day.json"
+        script.write_text(
+            json.dumps(
+                [
+                    {
+                        "do": "create",
+                        "entity": "complaint",
+                        "as": "c1",
+                        "fields": {"category": "odour", "description": "巡查中发现异味"},
+                    },
+                    {
+                        "do": "create",
+                        "entity": "visit",
+                        "as": "v1",
+                        "fields": {
+                            "target_kind": "complaint",
+                            "target_ref": "$c1",
+                            "accuracy_m": 7.5,
+                            "location": {"type": "Point", "coordinates": [119.87, 31.70]},
+                            "visited_at": "2026-11-25T10:00:00+08:00",
+                            "findings": "异味明显",
+                        },
+                    },
+                    {
+                        "do": "update",
+                        "entity": "complaint",
+                        "record_id": "$c1",
+                        "fields": {"summary": "已告知企业"},
+                    },
+                ]
+            ),
+            encoding="utf-8",
+        )
+        acted = run("device", "act", "--store", store, str(script))
+        assert acted.exit_code == 0, acted.output
+        assert "3 mutations waiting" in acted.output
+        synced = run("device", "sync", "--store", store)
+        assert synced.exit_code == 0, synced.output
+        assert "applied" in synced.output
+        status = run("device", "status", "--store", store)
+        assert "pending: 0" in status.output and "done: 3" in status.output
+        bad = tmp_path / "bad.json"
+        bad.write_text("{not json", encoding="utf-8")
+        assert run("device", "act", "--store", store, str(bad)).exit_code == 1
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

@@ -30,7 +30,9 @@ def _free_port() -> int:
 def _start(env, port):
     server = subprocess.Popen(
         [sys.executable, "-m", "server", "serve", "--port", str(port), "--threads", "4"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     for _ in range(300):
         try:
@@ -46,9 +48,12 @@ def _start(env, port):
 def _post(port, body, token, answer):
     try:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        conn.request("POST", "/api/v1/sync/push", body=json.dumps(body),
-                     headers={"Authorization": f"Bearer {token}",
-                              "Content-Type": "application/json"})
+        conn.request(
+            "POST",
+            "/api/v1/sync/push",
+            body=json.dumps(body),
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        )
         response = conn.getresponse()
         answer["status"] = response.status
         answer["body"] = json.loads(response.read())
@@ -63,11 +68,20 @@ def _batch(batch_seq, first_seq, size):
         "schema_version": 1,
         "sent_at": datetime.now(UTC).isoformat(),
         "mutations": [
-            {"id": str(uuid.uuid4()), "seq": first_seq + i, "entity": "visit",
-             "record_id": str(uuid.uuid4()), "op": "create",
-             "fields": {"target_kind": "place", "accuracy_m": 6.0,
-                        "location": {"type": "Point", "coordinates": [119.87, 31.70]},
-                        "visited_at": "2026-11-25T09:00:00Z", "findings": f"记录 {i}"}}
+            {
+                "id": str(uuid.uuid4()),
+                "seq": first_seq + i,
+                "entity": "visit",
+                "record_id": str(uuid.uuid4()),
+                "op": "create",
+                "fields": {
+                    "target_kind": "place",
+                    "accuracy_m": 6.0,
+                    "location": {"type": "Point", "coordinates": [119.87, 31.70]},
+                    "visited_at": "2026-11-25T09:00:00Z",
+                    "findings": f"记录 {i}",
+                },
+            }
             for i in range(size)
         ],
     }
