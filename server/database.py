@@ -52,6 +52,10 @@ class SpatiaLiteUnavailable(RuntimeError):
 
 def prepare_sqlite_connection(dbapi_conn, _record=None) -> None:
     """Load SpatiaLite, create its metadata once, and set the pragmas fieldsync relies on."""
+    # The driver's own transaction handling starts a transaction only at the first write and
+    # lets RELEASE SAVEPOINT commit: a push's first savepoint would commit half a push. So
+    # the driver stays in autocommit and SQLAlchemy's "begin" emits BEGIN (see below).
+    dbapi_conn.isolation_level = None
     dbapi_conn.enable_load_extension(True)
     try:
         dbapi_conn.load_extension(SPATIALITE_MODULE)
@@ -77,9 +81,22 @@ def prepare_sqlite_connection(dbapi_conn, _record=None) -> None:
         cursor.close()
 
 
+def begin_immediate(connection: sa.Connection) -> None:
+    """SQLite transactions take the write lock up front (``BEGIN IMMEDIATE``).
+
+    With a deferred BEGIN, a transaction that read first and writes later fails at once with
+    "database is locked" when another connection committed in between, whatever the busy
+    timeout; taking the lock at BEGIN makes concurrent requests wait their turn instead. The
+    embedded database thus runs one transaction at a time (WAL keeps them short); several
+    app servers are PostgreSQL's job.
+    """
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def attach_connection_hooks(engine: sa.Engine) -> None:
     if engine.dialect.name == "sqlite":
         sa.event.listen(engine, "connect", prepare_sqlite_connection)
+        sa.event.listen(engine, "begin", begin_immediate)
 
 
 def create_engine(url: str, **kwargs) -> sa.Engine:

@@ -140,6 +140,15 @@ class SeqAllocator:
         self.next += 1
         return value
 
+    def ensure(self, count: int) -> None:
+        """Have ``count`` values in hand. Call it outside savepoints: a block taken inside one
+        that is then rolled back would return to the counter while still being handed out."""
+        if self.end - self.next < count:
+            self.end = allocate_block(max(self.block, count)) + 1
+            self.next = self.end - max(self.block, count)
+            if self.first is None:
+                self.first = self.next
+
     @property
     def last(self) -> int | None:
         return None if self.first is None else self.next - 1
@@ -163,6 +172,8 @@ class BatchProcessor:
         self.now = utcnow()
         self.seq = SeqAllocator(64)
         self._locator: StationLocator | None = None
+        self._bulk_rows: list[dict[str, Any]] = []
+        self._bulk_outcomes: list[Outcome] = []
 
     # -- entry point ------------------------------------------------------------------------
 
@@ -191,8 +202,20 @@ class BatchProcessor:
             clock_skew_seconds=skew,
             clock_skew_flagged=skew_flagged(skew, self.settings.clock_skew_flag_seconds),
         )
-        db.session.add(batch_row)
-        db.session.flush()
+        try:
+            with db.session.begin_nested():
+                db.session.add(batch_row)
+                db.session.flush()
+        except sa.exc.IntegrityError:
+            # The same batch is being (or was just) processed by another worker: a retry that
+            # overtook its original. Answer from what the original stored.
+            stored = db.session.execute(
+                sa.select(SyncBatch).where(
+                    SyncBatch.device_id == self.actor.device_id,
+                    SyncBatch.batch_seq == batch["batch_seq"],
+                )
+            ).scalar_one()
+            return self._replay(stored)
         outcomes = self._decide(mutations, batch["schema_version"], batch_row.id)
         cursor_out = self._cursor_after(batch.get("cursor"))
         batch_row.cursor_out = cursor_out
@@ -319,6 +342,7 @@ class BatchProcessor:
         if bulk:
             outcomes.update(self._create_visits(bulk))
         state.next_seq = plan.next_seq
+        self._insert_bulk(outcomes)
         self._store(fresh, outcomes, batch_id, schema_version)
         self._store_decided_held(held_by_id, decided_held)
         return outcomes
@@ -350,6 +374,7 @@ class BatchProcessor:
             values = validate_fields(spec, m["op"], m.get("fields") or {}, self.context)
         except InvalidFields as error:
             return rejected(m, "invalid_fields", str(error), errors=error.errors)
+        self.seq.ensure(2)  # at most two sequence values per mutation, taken before the savepoint
         savepoint = db.session.begin_nested()
         try:
             if m["op"] == "create":
@@ -538,7 +563,7 @@ class BatchProcessor:
             row = {
                 "uid": uid,
                 "version": 1,
-                "sync_seq": self.seq(),
+                "sync_seq": None,  # taken at insert time, see _insert_bulk
                 "origin_device_id": self.actor.device_id,
                 "station_id": station_id,
                 "inspector_id": self.actor.user_id,
@@ -579,18 +604,27 @@ class BatchProcessor:
                     station_id=station_id,
                 )
             )
-        if rows:
-            try:
-                with db.session.begin_nested():
-                    db.session.execute(sa.insert(Visit.__table__), rows)
-            except sa.exc.SQLAlchemyError:
-                # Something in the lot is off; find it one by one so the rest still lands.
-                for outcome in pending:
-                    outcomes[outcome.mutation["id"]] = self._apply_one(outcome.mutation, 1)
-                return outcomes
+        self._bulk_rows, self._bulk_outcomes = rows, pending
         for outcome in pending:
             outcomes[outcome.mutation["id"]] = outcome
         return outcomes
+
+    def _insert_bulk(self, outcomes: dict[str, Outcome]) -> None:
+        """Insert the prepared visits, taking their sequence values last: the counter's row
+        lock is then held only for the writes and the commit, not for the validation."""
+        rows, pending = self._bulk_rows, self._bulk_outcomes
+        self._bulk_rows, self._bulk_outcomes = [], []
+        if not rows:
+            return
+        for row in rows:
+            row["sync_seq"] = self.seq()
+        try:
+            with db.session.begin_nested():
+                db.session.execute(sa.insert(Visit.__table__), rows)
+        except sa.exc.SQLAlchemyError:
+            # Something in the lot is off; find it one by one so the rest still lands.
+            for outcome in pending:
+                outcomes[outcome.mutation["id"]] = self._apply_one(outcome.mutation, 1)
 
     def _update(self, m: dict, values: dict[str, Any]) -> Outcome:
         entity, uid = m["entity"], m["record_id"].lower()

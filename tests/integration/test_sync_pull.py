@@ -103,15 +103,16 @@ def test_scope_change_asks_for_resync(demo_app, qs):
     from server.models import User
     from tests.integration.helpers import station_id
 
+    other_station = station_id(demo_app, "320481102")
     with demo_app.app_context():
         user = db.session.execute(sa.select(User).where(User.username == "qs_inspector")).scalar()
-        user.station_id = station_id(demo_app, "320481102")
+        user.station_id = other_station
         db.session.commit()
     response = qs.client.get(f"/api/v1/sync/pull?cursor={qs.cursor}", headers=bearer(qs.token))
     assert response.status_code == 410
     qs.cursor = None
     people = [c for c in qs.pull_all() if c["entity"] == "person"]
-    assert {c["record"]["station_id"] for c in people} == {station_id(demo_app, "320481102")}
+    assert {c["record"]["station_id"] for c in people} == {other_station}
 
 
 def test_commit_order_with_interleaved_transactions(demo_app, backend, qs, qs2):

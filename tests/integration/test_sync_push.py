@@ -304,7 +304,8 @@ def test_outreach_complaint_routed_to_the_devices_station(demo_app, inspector):
     from server.extensions import db
     from tests.integration.helpers import station_id
 
+    expected_station = station_id(demo_app, "320481101")
     with demo_app.app_context():
         complaint = db.session.query(Complaint).one()
         assert complaint.channel == "outreach" and complaint.status == "received"
-        assert complaint.station_id == station_id(demo_app, "320481101")
+        assert complaint.station_id == expected_station
