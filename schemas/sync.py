@@ -199,3 +199,29 @@ class PhotoStatusOut(ma.Schema):
     size = fields.Integer(allow_none=True)
     received = fields.Integer()
     complete = fields.Boolean()
+
+
+class ProposalOut(ma.Schema):
+    proposal_id = fields.Integer()
+    kind = fields.String(metadata={"description": "enterprise | project"})
+    id = fields.String(metadata={"description": "the record id devices know it by"})
+    version = fields.Integer()
+    station_id = fields.Integer(allow_none=True)
+    credit_code = fields.String(allow_none=True)
+    approval_number = fields.String(allow_none=True)
+    changes = fields.Dict()
+    reason = fields.String(allow_none=True)
+    status = fields.String(metadata={"description": "pending | accepted | rejected"})
+
+
+class ProposalPage(ma.Schema):
+    items = fields.List(fields.Nested(ProposalOut))
+    page = fields.Nested(PageInfo)
+
+
+class ProposalListArgs(ma.Schema):
+    status = fields.String(
+        load_default="pending", validate=validate.OneOf(["pending", "accepted", "rejected"])
+    )
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page_size = fields.Integer(load_default=None, validate=validate.Range(min=1))

@@ -399,3 +399,88 @@ def device_status(store_path: Path) -> None:
                     f"          {entry.entity} {entry.op} {entry.record_id}: "
                     f"{outcome.get('code')} {outcome.get('message') or ''}"
                 )
+
+
+@main.group("sync")
+def sync_group() -> None:
+    """Sync housekeeping on the server: held mutations and tombstones."""
+
+
+@sync_group.command("release-held")
+@with_app
+def sync_release_held() -> None:
+    """Apply held mutations whose gap has waited longer than FIELDSYNC_SYNC_GAP_HOLD_SECONDS."""
+    import sqlalchemy as sa
+
+    from server.api.common import service_area
+    from server.api.sync import sync_settings
+    from server.extensions import db as database
+    from server.models import Device, SyncMutation
+    from server.services.sync_push import BatchProcessor, DeviceActor
+
+    _require_schema()
+    device_ids = list(
+        database.session.execute(
+            sa.select(SyncMutation.device_id).where(SyncMutation.outcome == "held").distinct()
+        ).scalars()
+    )
+    released = 0
+    with click.progressbar(device_ids, label="devices with held mutations", file=sys.stderr) as bar:
+        for device_id in bar:
+            device_row = database.session.get(Device, device_id)
+            user = device_row.user
+            actor = DeviceActor(device_id, user.id, user.role, user.station_id)
+            before = database.session.execute(
+                sa.select(sa.func.count()).where(
+                    SyncMutation.device_id == device_id, SyncMutation.outcome == "held"
+                )
+            ).scalar_one()
+            BatchProcessor(actor, sync_settings(), service_area())._release_overdue_held()
+            database.session.commit()
+            after = database.session.execute(
+                sa.select(sa.func.count()).where(
+                    SyncMutation.device_id == device_id, SyncMutation.outcome == "held"
+                )
+            ).scalar_one()
+            released += before - after
+    click.echo(f"fieldsync: {released} held mutations applied or given up")
+
+
+@sync_group.command("prune")
+@click.option(
+    "--keep-days",
+    default=90,
+    show_default=True,
+    type=click.IntRange(1, 36500),
+    help="Tombstones younger than this are kept.",
+)
+@with_app
+def sync_prune(keep_days: int) -> None:
+    """Forget old tombstones; devices with older cursors are told to resync (410)."""
+    from datetime import timedelta
+
+    import sqlalchemy as sa
+
+    from server.extensions import db as database
+    from server.models import SyncCounter, SyncTombstone
+    from server.models.base import utcnow
+    from server.services.sync_pull import WATERMARK_COUNTER
+
+    _require_schema()
+    cutoff = utcnow() - timedelta(days=keep_days)
+    highest = database.session.execute(
+        sa.select(sa.func.max(SyncTombstone.sync_seq)).where(SyncTombstone.created_at < cutoff)
+    ).scalar_one_or_none()
+    if highest is None:
+        click.echo("fieldsync: no tombstone is old enough; nothing pruned")
+        return
+    deleted = database.session.execute(
+        sa.delete(SyncTombstone).where(SyncTombstone.sync_seq <= highest)
+    ).rowcount
+    counter = database.session.get(SyncCounter, WATERMARK_COUNTER)
+    if counter is None:
+        database.session.add(SyncCounter(name=WATERMARK_COUNTER, value=highest + 1))
+    else:
+        counter.value = max(counter.value, highest + 1)
+    database.session.commit()
+    click.echo(f"fieldsync: {deleted} tombstones pruned; cursors below {highest + 1} must resync")

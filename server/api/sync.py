@@ -18,6 +18,9 @@ from schemas.sync import (
     ConflictPage,
     MergePage,
     MutationPage,
+    ProposalListArgs,
+    ProposalOut,
+    ProposalPage,
     PullArgs,
     PullOut,
     PushIn,
@@ -29,8 +32,10 @@ from server.api.common import protected_blueprint, service_area
 from server.api.paging import paginate
 from server.auth import current_actor
 from server.extensions import db
-from server.models import SyncConflict, SyncMerge, SyncMutation
+from server.models import RegistryProposal, SyncConflict, SyncMerge, SyncMutation
 from server.models.base import utcnow
+from server.services.proposals import decide as decide_on
+from server.services.proposals import wire as proposal_wire
 from server.services.sync_conflicts import resolve_conflict
 from server.services.sync_pull import PullSettings, pull
 from server.services.sync_push import BatchProcessor, DeviceActor, Settings, limit_errors
@@ -220,3 +225,27 @@ def quarantine(args):
 def held(args):
     """Mutations waiting for a lower seq of their device."""
     return _mutation_list("held", args)
+
+
+@blp.get("/proposals")
+@blp.arguments(ProposalListArgs, location="query")
+@blp.response(200, ProposalPage)
+def proposals(args):
+    """Registry changes proposed from the field, waiting for an officer (or decided)."""
+    query = sa.select(RegistryProposal).where(RegistryProposal.status == args["status"])
+    query = _review_scope(query, RegistryProposal).order_by(RegistryProposal.id)
+    rows, page = paginate(query, page=args["page"], size=args["page_size"])
+    return {
+        "items": [proposal_wire(row) | {"proposal_id": row.id, "kind": row.kind} for row in rows],
+        "page": page,
+    }
+
+
+@blp.post("/proposals/<int:proposal_id>/<any(accept, reject):decision>")
+@blp.response(200, ProposalOut)
+def decide_proposal(proposal_id: int, decision: str):
+    """Accept (apply to the registry, validated like an import) or reject a proposal."""
+    authorize(current_actor(), Action.WRITE_REGISTRY)
+    proposal = decide_on(proposal_id, decision == "accept", service_area=service_area())
+    db.session.commit()
+    return proposal_wire(proposal) | {"proposal_id": proposal.id, "kind": proposal.kind}
