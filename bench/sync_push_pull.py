@@ -6,10 +6,10 @@ It starts a throwaway PostGIS cluster (or uses ``FIELDSYNC_TEST_POSTGRES_ADMIN_U
 demo county, runs ``gunicorn 'server:create_app()'`` on a loopback port, and has N simulated
 devices (threads with their own keep-alive connections) push batches of visits over HTTP, then
 N county-level devices pull everything. As the baseline, measured in the same run on the same
-database: a raw psycopg ``executemany`` of the same rows into a bare table of the same shape,
-and a raw ``SELECT`` of them. It prints records/s and the ratios, the errors seen (there must
-be none) and the peak memory (VmHWM) of the gunicorn workers after a push of the largest
-allowed batch.
+database: a raw psycopg ``executemany`` of the same rows into a copy of the ``visit`` table
+(same columns and indexes), and a raw ``SELECT`` of the pushed visits. It prints records/s
+and the ratios, the errors seen (there must be none) and the peak memory (VmHWM) of the
+gunicorn workers after a push of the largest allowed batch.
 """
 
 from __future__ import annotations
@@ -155,7 +155,11 @@ def prepare(url: str, devices: int) -> tuple[list[tuple[str, float, float]], lis
 
 
 def raw_baseline(url: str, records: int) -> tuple[float, float]:
-    """Rows/s of a raw executemany and a raw select of the same visit rows, same database."""
+    """Rows/s of a raw executemany and a raw select of the same visit rows, same database.
+
+    The insert goes into a copy of the real ``visit`` table (same columns and indexes, the
+    spatial ones included); the select reads the visits the devices pushed.
+    """
     import psycopg
 
     dsn = url.replace("postgresql+psycopg://", "postgresql://")
@@ -167,38 +171,36 @@ def raw_baseline(url: str, records: int) -> tuple[float, float]:
             (
                 str(uuid.uuid4()),
                 1,
-                i,
+                10**9 + i,
+                1,
+                "place",
                 f"SRID=4326;POINT({lon} {lat})",
                 v["accuracy_m"],
                 v["visited_at"],
                 v["findings"],
-                "place",
+                "[]",
+                datetime.now(UTC),
             )
         )
     with psycopg.connect(dsn) as conn:
         conn.execute(f"DROP TABLE IF EXISTS {RAW_TABLE}")
-        conn.execute(
-            f"CREATE TABLE {RAW_TABLE} (id serial PRIMARY KEY, uid varchar(36) UNIQUE, version int,"
-            " sync_seq bigint, location geometry(POINT, 4326), accuracy_m float,"
-            " visited_at timestamptz, findings text, target_kind varchar(16))"
-        )
-        conn.execute(f"CREATE INDEX ON {RAW_TABLE} USING gist (location)")
-        conn.execute(f"CREATE INDEX ON {RAW_TABLE} (sync_seq)")
+        conn.execute(f"CREATE TABLE {RAW_TABLE} (LIKE visit INCLUDING DEFAULTS INCLUDING INDEXES)")
         conn.commit()
         start = time.perf_counter()
         with conn.cursor() as cur:
             cur.executemany(
-                f"INSERT INTO {RAW_TABLE} (uid, version, sync_seq, location, accuracy_m,"
-                " visited_at, findings, target_kind) VALUES (%s, %s, %s, ST_GeomFromEWKT(%s),"
-                " %s, %s, %s, %s)",
+                f"INSERT INTO {RAW_TABLE} (uid, version, sync_seq, station_id, target_kind,"
+                " location, accuracy_m, visited_at, findings, photos, received_at) VALUES"
+                " (%s, %s, %s, %s, %s, ST_GeomFromEWKT(%s), %s, %s, %s, %s, %s)",
                 rows,
             )
         conn.commit()
         insert_rate = records / (time.perf_counter() - start)
         start = time.perf_counter()
         fetched = conn.execute(
-            f"SELECT uid, version, sync_seq, ST_AsEWKB(location), accuracy_m, visited_at,"
-            f" findings, target_kind FROM {RAW_TABLE} ORDER BY sync_seq"
+            "SELECT uid, version, sync_seq, station_id, inspector_id, target_kind, target_ref,"
+            " ST_AsBinary(location), accuracy_m, visited_at, findings, photos, mock_location"
+            " FROM visit ORDER BY sync_seq"
         ).fetchall()
         select_rate = len(fetched) / (time.perf_counter() - start)
         conn.execute(f"DROP TABLE {RAW_TABLE}")
