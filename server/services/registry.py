@@ -18,9 +18,9 @@ from geoalchemy2.shape import to_shape
 from shapely.geometry.base import BaseGeometry
 
 from bureau.errors import InvalidInput
-from gis.geometry import to_ewkt
+from gis.geometry import to_ewkt, to_geojson
 from server.extensions import db
-from server.models import Enterprise, Person, Project, Station
+from server.models import Enterprise, Person, Project, RecordHistory, Station, SyncTombstone
 
 #: per kind: model, natural-key column name, geometry column name
 KINDS: dict[str, tuple[type, str, str]] = {
@@ -173,7 +173,9 @@ def write_records(
         .unique()
         .scalars()
     }
-    new_rows = []
+    new_rows: list[dict[str, Any]] = []
+    history: list[RecordHistory] = []
+    tombstones: list[SyncTombstone] = []
     synced = hasattr(model, "sync_seq")
     next_seq = SeqAllocator(len(records)) if synced else None
     for record in records:
@@ -183,6 +185,7 @@ def write_records(
             bound = _bind(values, geometry_column) | {"version": 1}
             if synced:
                 bound |= {"uid": str(uuid.uuid4()), "sync_seq": next_seq()}
+                history.append(_history(kind, bound["uid"], 1, values))
             new_rows.append(bound)
             counts.inserted += 1
             continue
@@ -196,9 +199,22 @@ def write_records(
             setattr(row, name, to_ewkt(value) if isinstance(value, BaseGeometry) else value)
         row.version += 1
         if synced:
-            # devices sync the roster: the change must reach them in commit order
+            # Devices sync the roster: the change reaches them in commit order, its fields are
+            # kept as the base of later merges, and a move to another station reaches the old
+            # station's devices as a removal.
+            if "station_id" in changed and (old_station := _previous(row, "station_id")):
+                tombstones.append(
+                    SyncTombstone(
+                        sync_seq=next_seq(),
+                        entity=SYNC_ENTITY[kind],
+                        record_uid=row.uid,
+                        station_id=old_station,
+                        reason="left_scope",
+                    )
+                )
             row.sync_seq = next_seq()
             row.origin_device_id = None
+            history.append(_history(kind, row.uid, row.version, values))
         counts.updated += 1
     if new_rows:
         from server.models.base import utcnow
@@ -208,9 +224,31 @@ def write_records(
             row.setdefault("created_at", now)
             row.setdefault("updated_at", now)
         db.session.execute(sa.insert(model), new_rows)
+    db.session.add_all(history)
+    db.session.add_all(tombstones)
     db.session.flush()
     counts.keys = keys
     return counts
+
+
+#: registry kinds that devices sync, and their entity names in the sync protocol
+SYNC_ENTITY = {"people": "person"}
+
+
+def _history(kind: str, uid: str, version: int, values: dict[str, Any]) -> RecordHistory:
+    """The mergeable fields as devices see them (``sync_entities``' wire form)."""
+    fields = {
+        name: (to_geojson(value) if isinstance(value, BaseGeometry) else value)
+        for name, value in values.items()
+        if name in ("name", "category", "phone", "address", "location")
+    }
+    return RecordHistory(entity=SYNC_ENTITY[kind], record_uid=uid, version=version, fields=fields)
+
+
+def _previous(row: Any, attribute: str) -> Any:
+    """The value ``attribute`` had before this transaction changed it."""
+    history = sa.inspect(row).attrs[attribute].history
+    return history.deleted[0] if history.deleted else None
 
 
 def create_record(kind: str, record: Any) -> Any:

@@ -143,3 +143,48 @@ def test_prune_forgets_tombstones_and_old_cursors_resync(demo_app, demo_client, 
     )
     assert response.status_code == 410
     assert response.get_json()["code"] == "resync_required"
+
+
+def test_roster_import_moving_a_person_reaches_both_stations(
+    demo_app, demo_client, monkeypatch, tmp_path
+):
+    old = Device.for_user(demo_app, demo_client, "qs_inspector")
+    new = Device.for_user(demo_app, demo_client, "bh_inspector")
+    old.pull_all()
+    new.pull_all()
+    csv = tmp_path / "people.csv"
+    csv.write_text(
+        "ref,name,category,phone,address,lon,lat,station_code\n"
+        "P-0001,周勇,deputy,18802353205,青山镇塘马村10组56号,119.802388,31.601631,320481102\n",
+        encoding="utf-8",
+    )
+    _use(monkeypatch, demo_app)
+    result = CliRunner().invoke(main, ["import", "people", str(csv)], catch_exceptions=False)
+    assert "1 updated" in result.output, result.output
+    removed = [c for c in old.pull_all() if c["op"] == "delete"]
+    assert [(c["entity"], c["reason"]) for c in removed] == [("person", "left_scope")]
+    added = [c for c in new.pull_all() if c["entity"] == "person"]
+    assert [c["record"]["ref"] for c in added] == ["P-0001"]
+    # the imported version is the base of later merges: a stale edit of another field merges
+    person = added[0]
+    staff = Device.for_user(demo_app, demo_client, "bh_staff")
+    first, _ = staff.push(
+        staff.mutation(
+            "person",
+            "update",
+            {"address": "白湖镇新址1号"},
+            record_id=person["record_id"],
+            base_version=person["version"],
+        )
+    )
+    assert first["results"][0]["outcome"] == "applied"
+    second, _ = new.push(
+        new.mutation(
+            "person",
+            "update",
+            {"phone": "13900000000"},
+            record_id=person["record_id"],
+            base_version=person["version"],
+        )
+    )
+    assert second["results"][0]["outcome"] == "merged"
