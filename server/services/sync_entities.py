@@ -7,6 +7,7 @@ the entity's mergeable fields, and their values (in wire form) are what a three-
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,7 +31,13 @@ def _point_out(value) -> dict | None:
     if value is None:
         return None
     if isinstance(value, bytes | memoryview):
-        shape = shapely.from_wkb(bytes(value))
+        value = bytes(value)
+        if len(value) == 21:  # a 2-D WKB Point, the common case: decoded without shapely
+            order = "<" if value[0] == 1 else ">"
+            kind, lon, lat = struct.unpack(order + "Idd", value[1:])
+            if kind == 1:
+                return {"type": "Point", "coordinates": [round(lon, 7), round(lat, 7)]}
+        shape = shapely.from_wkb(value)
     elif isinstance(value, str):
         shape = shapely.from_wkt(value.split(";", 1)[-1])
     elif hasattr(value, "geom_type"):
@@ -199,6 +206,16 @@ def proposal_kind(entity: str) -> str | None:
     return {"enterprise_proposal": "enterprise", "project_proposal": "project"}.get(entity)
 
 
+#: columns no wire record shows; not fetching them spares decoding them on every pull
+_NOT_ON_THE_WIRE = {
+    "location_original",
+    "created_at",
+    "updated_at",
+    "author_id",
+    "proposed_by",
+}
+
+
 def wire_select(entity: str) -> sa.Select:
     """A Core SELECT whose rows ``to_wire`` accepts like ORM objects, without ORM overhead.
 
@@ -211,6 +228,7 @@ def wire_select(entity: str) -> sa.Select:
     columns = [
         sa.func.ST_AsBinary(column).label(column.key) if column.key == geometry_column else column
         for column in model.__table__.columns
+        if column.key not in _NOT_ON_THE_WIRE
     ]
     query = sa.select(*columns)
     if entity == "complaint_event":
