@@ -17,15 +17,16 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import multiprocessing
 import os
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
+from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -109,14 +110,26 @@ class HttpDevice:
                 return total
 
 
-def run_threads(targets) -> float:
-    threads = [threading.Thread(target=t) for t in targets]
+def _push_job(port, token, lon, lat, seq, batch, batches, size):
+    """One device pushing ``batches`` batches (runs in its own process, as a phone would)."""
+    device = HttpDevice(port, token)
+    device.seq, device.batch = seq, batch
+    applied = sum(device.push_visits(size, lon, lat) for _ in range(batches))
+    return applied, device.errors, device.seq, device.batch
+
+
+def _pull_job(port, token):
+    device = HttpDevice(port, token)
+    return device.pull_all(1000), device.errors
+
+
+def run_devices(pool, function, jobs) -> tuple[float, list]:
+    """Run one job per device in separate processes (so the devices' own JSON work does not
+    share one interpreter lock); returns the wall time from start to the last answer."""
     start = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return time.perf_counter() - start
+    futures = [pool.submit(function, *job) for job in jobs]
+    results = [future.result() for future in futures]
+    return time.perf_counter() - start, results
 
 
 def prepare(url: str, devices: int) -> tuple[list[tuple[str, float, float]], list[str]]:
@@ -271,26 +284,30 @@ def main(argv: list[str] | None = None) -> int:
             per_device = args.records // args.devices
             batches = max(1, per_device // args.batch)
 
-            def pusher(device, lon, lat):
-                def run():
-                    for _ in range(batches):
-                        device.push_visits(args.batch, lon, lat)
-
-                return run
-
             pushed = batches * args.batch * args.devices
-            push_time = run_threads(
-                [pusher(d, lon, lat) for d, (_t, lon, lat) in zip(devices, pushers, strict=True)]
-            )
-            readers = [HttpDevice(port, token) for token in pullers]
-            counts: list[int] = []
-            pull_time = run_threads([lambda r=r: counts.append(r.pull_all(1000)) for r in readers])
-            pulled = sum(counts)
+            context = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(max_workers=args.devices, mp_context=context) as pool:
+                list(pool.map(abs, range(args.devices)))  # start the processes beforehand
+                push_time, push_results = run_devices(
+                    pool,
+                    _push_job,
+                    [
+                        (port, token, lon, lat, d.seq, d.batch, batches, args.batch)
+                        for d, (token, lon, lat) in zip(devices, pushers, strict=True)
+                    ],
+                )
+                pull_time, pull_results = run_devices(
+                    pool, _pull_job, [(port, token) for token in pullers]
+                )
+            pulled = sum(count for count, _errors in pull_results)
+            errors = [e for _a, errs, _s, _b in push_results for e in errs]
+            errors += [e for _c, errs in pull_results for e in errs]
+            devices[0].seq, devices[0].batch = push_results[0][2], push_results[0][3]
             big = HttpDevice(port, pushers[0][0])
             big.seq, big.batch = devices[0].seq, devices[0].batch
             big.push_visits(1000, pushers[0][1], pushers[0][2])
             peak = worker_peak_kib(gunicorn.pid)
-            errors = [e for d in devices + readers + [big] for e in d.errors]
+            errors += [e for d in devices + [big] for e in d.errors]
         finally:
             gunicorn.send_signal(signal.SIGTERM)
             gunicorn.wait(timeout=60)
@@ -303,7 +320,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"push  {pushed:>7,} visits in {push_time:6.2f} s = {push_rate:>8,.0f} records/s")
     print(
         f"pull  {pulled:>7,} records in {pull_time:6.2f} s = {pull_rate:>8,.0f} records/s "
-        f"({len(readers)} county-level devices, pages of 1000)"
+        f"({len(pullers)} county-level devices, pages of 1000)"
     )
     print(f"raw executemany of the same rows        = {raw_insert:>8,.0f} rows/s")
     print(f"raw select of the same rows             = {raw_select:>8,.0f} rows/s")
