@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-
 from bureau.errors import Conflict, Forbidden, InvalidInput, NotFound
 from bureau.lifecycle import can_transition
 from server.extensions import db
@@ -95,6 +93,3 @@ def _delete(actor: DeviceActor, conflict: SyncConflict) -> None:
     )
     db.session.delete(row)
     db.session.flush()
-
-
-__all__ = ["resolve_conflict", "sa"]

@@ -166,10 +166,6 @@ def _proposal_wire(row: RegistryProposal) -> dict[str, Any]:
     }
 
 
-def _parse_time(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
 ADAPTERS: dict[str, EntityAdapter] = {
     "complaint": EntityAdapter(
         "complaint",
@@ -260,6 +256,3 @@ def load_rows(entity: str, uids: list[str], session) -> dict[str, Any]:
             rows[event.uid] = event
         return rows
     return {row.uid: row for row in session.execute(query).unique().scalars()}
-
-
-__all__ = ["ADAPTERS", "EntityAdapter", "load_rows", "point_in", "wire_point", "_parse_time"]

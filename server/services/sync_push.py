@@ -15,7 +15,6 @@ SQLite. The caller commits or rolls back, once.
 from __future__ import annotations
 
 import time
-import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -102,6 +101,8 @@ class Outcome:
     conflicts: list[dict[str, Any]] = field(default_factory=list)
     missing_photos: list[str] = field(default_factory=list)
     station_id: int | None = None
+    #: for a duplicate: the outcome the mutation had when it was first processed
+    original: str | None = None
 
     def result(self) -> dict[str, Any]:
         """What is stored with the mutation and answered for it (and on every replay)."""
@@ -934,7 +935,7 @@ class BatchProcessor:
             conflicts=result.get("conflicts") or [],
             missing_photos=result.get("missing_photos") or [],
         )
-        outcome.original = row.outcome  # type: ignore[attr-defined]
+        outcome.original = row.outcome
         current = self._current_record(row.entity, row.record_uid)
         if current is not None:
             outcome.record, outcome.version = current, current["version"]
@@ -1017,7 +1018,7 @@ def _result_out(o: Outcome) -> dict[str, Any]:
         "entity": m.get("entity"),
         "record_id": (m.get("record_id") or "").lower(),
         "outcome": o.outcome,
-        "original_outcome": getattr(o, "original", None),
+        "original_outcome": o.original,
         "code": o.code,
         "message": o.message,
         "errors": o.errors,
@@ -1090,7 +1091,3 @@ def _box(value: Any) -> dict:
 
 def _parse_time(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
-def new_uid() -> str:
-    return str(uuid.uuid4())
