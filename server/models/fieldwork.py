@@ -69,7 +69,9 @@ class Visit(Spatial, Syncable, Base):
     """An inspector's visit with its GPS fix; append-only."""
 
     __tablename__ = "visit"
-    __table_args__ = spatial_indexes("visit", "location", geography=True)
+    # No geography index: visits are found by bbox (map layers) and by inspector and time
+    # (plausibility), never by metres around a point, and every push writes hundreds of them.
+    __table_args__ = spatial_indexes("visit", "location", geography=False)
     geometry_column: ClassVar[str] = "location"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -282,12 +282,13 @@ def _create_spatial_indexes():
             op.execute(f"SELECT CreateSpatialIndex('{table}', 'location')")
         else:
             op.create_index(f"ix_{table}_location_gist", table, ["location"], postgresql_using="gist")
-            op.create_index(
-                f"ix_{table}_location_geog",
-                table,
-                [sa.text("(location::geography)")],
-                postgresql_using="gist",
-            )
+            if table == "complaint":  # visits are never searched by metres around a point
+                op.create_index(
+                    f"ix_{table}_location_geog",
+                    table,
+                    [sa.text("(location::geography)")],
+                    postgresql_using="gist",
+                )
 
 
 def _drop_spatial_table(table):
