@@ -343,9 +343,11 @@ class BatchProcessor:
         if bulk:
             outcomes.update(self._create_visits(bulk))
         state.next_seq = plan.next_seq
-        self._insert_bulk(outcomes)
+        # The bookkeeping first, the visits last: inserting the visits takes the sequence lock,
+        # which is then held only for that INSERT and the commit.
         self._store(fresh, outcomes, batch_id, schema_version)
         self._store_decided_held(held_by_id, decided_held)
+        self._insert_bulk(outcomes)
         return outcomes
 
     def _apply_one(self, m: dict[str, Any], schema_version: int) -> Outcome:
@@ -623,9 +625,27 @@ class BatchProcessor:
             with db.session.begin_nested():
                 db.session.execute(sa.insert(Visit.__table__), rows)
         except sa.exc.SQLAlchemyError:
-            # Something in the lot is off; find it one by one so the rest still lands.
+            # Something in the lot is off; find it one by one so the rest still lands, and
+            # correct the outcomes already stored for them.
             for outcome in pending:
-                outcomes[outcome.mutation["id"]] = self._apply_one(outcome.mutation, 1)
+                decided = self._apply_one(outcome.mutation, 1)
+                outcomes[outcome.mutation["id"]] = decided
+                db.session.execute(
+                    sa.update(SyncMutation)
+                    .where(
+                        SyncMutation.device_id == self.actor.device_id,
+                        SyncMutation.mutation_id == outcome.mutation["id"],
+                    )
+                    .values(
+                        outcome=decided.outcome,
+                        code=decided.code,
+                        message=decided.message,
+                        result=decided.result(),
+                        payload=dict(outcome.mutation, _schema=1)
+                        if decided.outcome == "rejected"
+                        else SyncMutation.payload,
+                    )
+                )
 
     def _update(self, m: dict, values: dict[str, Any]) -> Outcome:
         entity, uid = m["entity"], m["record_id"].lower()

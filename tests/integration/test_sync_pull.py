@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import uuid
 import threading
 
 import pytest
@@ -217,3 +218,61 @@ def test_photo_with_wrong_hash_is_discarded(qs):
     assert response.status_code == 422
     status = qs.client.get(f"/api/v1/photos/{sha}/status", headers=bearer(qs.token)).get_json()
     assert status["received"] == 0
+
+
+def test_racing_creates_of_one_record_keep_the_first(demo_app, backend, qs, qs2):
+    """Two devices create a visit with the same id at the same moment (PostgreSQL): the second
+    push meets the first's row only at INSERT time, finds the clash one record at a time, and
+    still applies the rest of its batch; its stored answer says the same on a replay."""
+    if backend != "postgresql":
+        pytest.skip("SQLite has a single writer; the race needs PostgreSQL")
+    from server.extensions import db
+    from server.services.sync_push import BatchProcessor, DeviceActor, Settings
+    from tests.integration.helpers import station_id
+
+    shared = str(uuid.uuid4())
+    me = qs.client.get("/api/v1/me", headers=bearer(qs.token)).get_json()
+    actor = DeviceActor(
+        me["device"]["id"], me["user"]["id"], "inspector", station_id(demo_app, "320481101")
+    )
+    written, release = threading.Event(), threading.Event()
+
+    def first():
+        with demo_app.app_context():
+            BatchProcessor(actor, Settings(), None).process(
+                {
+                    "batch_seq": 1,
+                    "schema_version": 1,
+                    "sent_at": None,
+                    "cursor": None,
+                    "mutations": [qs.mutation("visit", "create", visit_fields(), record_id=shared)],
+                }
+            )
+            written.set()
+            release.wait(timeout=60)
+            db.session.commit()
+
+    answer = {}
+
+    def second():
+        answer["push"] = qs2.push(
+            qs2.mutation("visit", "create", visit_fields(), record_id=shared),
+            qs2.mutation("visit", "create", visit_fields()),
+        )
+
+    a = threading.Thread(target=first)
+    a.start()
+    assert written.wait(timeout=30)
+    b = threading.Thread(target=second)
+    b.start()
+    b.join(timeout=1)
+    release.set()
+    a.join(timeout=30)
+    b.join(timeout=30)
+    result, body = answer["push"]
+    assert [(r["outcome"], r["code"]) for r in result["results"]] == [
+        ("rejected", "already_exists"),
+        ("applied", None),
+    ]
+    replay = qs2.client.post("/api/v1/sync/push", json=body, headers=bearer(qs2.token))
+    assert [r["outcome"] for r in replay.get_json()["results"]] == ["rejected", "applied"]
