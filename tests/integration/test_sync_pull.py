@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-import uuid
 import threading
+import uuid
 
 import pytest
 import sqlalchemy as sa
