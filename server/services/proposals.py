@@ -7,13 +7,19 @@ as an import — or rejects it.
 
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import Any
 
 import sqlalchemy as sa
 from geoalchemy2.shape import to_shape
 
 from bureau.errors import Conflict, InvalidInput, NotFound
-from bureau.registry import enterprise_from_mapping, project_from_mapping
+from bureau.registry import (
+    EnterpriseRecord,
+    ProjectRecord,
+    enterprise_from_mapping,
+    project_from_mapping,
+)
 from gis.geometry import parse_geojson_geometry
 from server.extensions import db
 from server.models import Enterprise, Project, RegistryProposal
@@ -21,25 +27,9 @@ from server.services.registry import write_records
 from server.services.sync_entities import ADAPTERS
 from server.services.sync_push import SeqAllocator
 
-_ENTERPRISE_FIELDS = (
-    "credit_code",
-    "name",
-    "address",
-    "industry",
-    "pollutants",
-    "is_key",
-    "contact_name",
-    "contact_phone",
-)
-_PROJECT_FIELDS = (
-    "approval_number",
-    "name",
-    "status",
-    "approved_on",
-    "starts_on",
-    "ends_on",
-    "developer",
-)
+#: the registry fields a proposal may change: the records' own, less their geometry
+_ENTERPRISE_FIELDS = tuple(f.name for f in fields(EnterpriseRecord) if f.name != "location")
+_PROJECT_FIELDS = tuple(f.name for f in fields(ProjectRecord) if f.name != "footprint")
 
 
 def _current(kind: str, key: str | None) -> tuple[dict[str, Any], Any]:

@@ -47,21 +47,7 @@ def test_every_command_has_help():
 
 
 def test_user_add_device_register_and_revoke(cli_env):
-    assert (
-        run(
-            "user",
-            "add",
-            "wangfang",
-            "--full-name",
-            "王芳",
-            "--role",
-            "leader",
-            "--password",
-            "a long password",
-        ).exit_code
-        == 0
-    )
-    duplicate = run(
+    leader = (
         "user",
         "add",
         "wangfang",
@@ -72,6 +58,8 @@ def test_user_add_device_register_and_revoke(cli_env):
         "--password",
         "a long password",
     )
+    assert run(*leader).exit_code == 0
+    duplicate = run(*leader)
     assert duplicate.exit_code == 1
     assert "taken" in duplicate.output
     no_station = run(
