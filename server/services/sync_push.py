@@ -178,13 +178,15 @@ class BatchProcessor:
 
     # -- entry point ------------------------------------------------------------------------
 
-    def process(self, batch: dict[str, Any]) -> dict[str, Any]:
-        stored = db.session.execute(
+    def _stored_batch(self, batch_seq: int) -> SyncBatch | None:
+        return db.session.execute(
             sa.select(SyncBatch).where(
-                SyncBatch.device_id == self.actor.device_id,
-                SyncBatch.batch_seq == batch["batch_seq"],
+                SyncBatch.device_id == self.actor.device_id, SyncBatch.batch_seq == batch_seq
             )
         ).scalar_one_or_none()
+
+    def process(self, batch: dict[str, Any]) -> dict[str, Any]:
+        stored = self._stored_batch(batch["batch_seq"])
         if stored is not None:
             self._release_overdue_held()
             return self._replay(stored)
@@ -210,13 +212,7 @@ class BatchProcessor:
         except sa.exc.IntegrityError:
             # The same batch is being (or was just) processed by another worker: a retry that
             # overtook its original. Answer from what the original stored.
-            stored = db.session.execute(
-                sa.select(SyncBatch).where(
-                    SyncBatch.device_id == self.actor.device_id,
-                    SyncBatch.batch_seq == batch["batch_seq"],
-                )
-            ).scalar_one()
-            return self._replay(stored)
+            return self._replay(self._stored_batch(batch["batch_seq"]))
         outcomes = self._decide(mutations, batch["schema_version"], batch_row.id)
         cursor_out = self._cursor_after(batch.get("cursor"))
         batch_row.cursor_out = cursor_out
