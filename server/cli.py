@@ -418,6 +418,13 @@ def sync_release_held() -> None:
     from server.models import Device, SyncMutation
     from server.services.sync_push import BatchProcessor, DeviceActor
 
+    def held_count(device_id: int) -> int:
+        return database.session.execute(
+            sa.select(sa.func.count()).where(
+                SyncMutation.device_id == device_id, SyncMutation.outcome == "held"
+            )
+        ).scalar_one()
+
     _require_schema()
     device_ids = list(
         database.session.execute(
@@ -430,19 +437,10 @@ def sync_release_held() -> None:
             device_row = database.session.get(Device, device_id)
             user = device_row.user
             actor = DeviceActor(device_id, user.id, user.role, user.station_id)
-            before = database.session.execute(
-                sa.select(sa.func.count()).where(
-                    SyncMutation.device_id == device_id, SyncMutation.outcome == "held"
-                )
-            ).scalar_one()
+            before = held_count(device_id)
             BatchProcessor(actor, sync_settings(), service_area())._release_overdue_held()
             database.session.commit()
-            after = database.session.execute(
-                sa.select(sa.func.count()).where(
-                    SyncMutation.device_id == device_id, SyncMutation.outcome == "held"
-                )
-            ).scalar_one()
-            released += before - after
+            released += before - held_count(device_id)
     click.echo(f"fieldsync: {released} held mutations applied or given up")
 
 

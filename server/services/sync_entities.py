@@ -123,7 +123,7 @@ def _visit_wire(row: Visit) -> dict[str, Any]:
         "inspector_id": row.inspector_id,
         "target_kind": row.target_kind,
         "target_ref": row.target_ref,
-        "location": _point_out(row.location),
+        "location": getattr(row, "location_wire", None) or _point_out(row.location),
         "accuracy_m": row.accuracy_m,
         "visited_at": _time(row.visited_at),
         "findings": row.findings,

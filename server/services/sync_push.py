@@ -17,6 +17,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
@@ -578,20 +579,10 @@ class BatchProcessor:
                 "received_at": self.now,
             }
             rows.append(row)
-            record = {
-                "id": uid,
-                "version": 1,
-                "station_id": station_id,
-                "inspector_id": self.actor.user_id,
-                "target_kind": row["target_kind"],
-                "target_ref": row["target_ref"],
-                "location": wire_point(values["location"]),
-                "accuracy_m": row["accuracy_m"],
-                "visited_at": values["visited_at"],
-                "findings": row["findings"],
-                "photos": row["photos"],
-                "mock_location": row["mock_location"],
-            }
+            # the same mapping pulls use, fed the validated point rather than the EWKT
+            record = ADAPTERS["visit"].to_wire(
+                SimpleNamespace(**row, location_wire=wire_point(values["location"]))
+            )
             missing = [h for h in row["photos"] if h not in have]
             pending.append(
                 Outcome(
