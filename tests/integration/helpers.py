@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+
 import sqlalchemy as sa
 
 
@@ -33,3 +35,18 @@ def station_id(app, code: str) -> int:
 
     with app.app_context():
         return db.session.execute(sa.select(Station.id).where(Station.code == code)).scalar_one()
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def use_app_env(monkeypatch, app, **extra: str) -> None:
+    """Point the ``fieldsync`` command at ``app``'s database (plus ``FIELDSYNC_<extra>``)."""
+    monkeypatch.setenv("FIELDSYNC_DATABASE_URL", app.config["SQLALCHEMY_DATABASE_URI"])
+    monkeypatch.setenv("FIELDSYNC_INSTANCE_PATH", app.instance_path)
+    for name, value in extra.items():
+        monkeypatch.setenv(f"FIELDSYNC_{name}", value)

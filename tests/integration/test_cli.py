@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -13,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from server.cli import main
+from tests.integration.helpers import free_port
 
 
 @pytest.fixture
@@ -99,12 +99,6 @@ def test_user_add_device_register_and_revoke(cli_env):
         db.engine.dispose()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_demo_then_serve(databases, tmp_path, demo_tokens):
     """`fieldsync demo` then `fieldsync serve` on a new database: healthz and a bbox read work."""
     url = databases.empty_url()
@@ -127,7 +121,7 @@ def test_demo_then_serve(databases, tmp_path, demo_tokens):
     )
     assert again.returncode == 0 and "already has data" in again.stdout
 
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "server", "serve", "--port", str(port)],
         env=env,
@@ -174,7 +168,7 @@ def test_reference_device_client_from_the_shell(databases, tmp_path, demo_county
 
     url = databases.fresh_url("demo")
     env = dict(os.environ, FIELDSYNC_DATABASE_URL=url, FIELDSYNC_INSTANCE_PATH=str(tmp_path))
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "server", "serve", "--port", str(port)],
         env=env,

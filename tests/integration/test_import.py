@@ -8,7 +8,7 @@ from click.testing import CliRunner
 from bureau.credit_code import make_credit_code
 from server.cli import main
 from server.models import Enterprise, Person, Project, Station
-from tests.integration.helpers import count
+from tests.integration.helpers import count, use_app_env
 
 HEADER = "credit_code,name,address,lon,lat,industry,pollutants,is_key,contact_name,contact_phone\n"
 
@@ -28,11 +28,6 @@ def _invoke(*args):
     return CliRunner().invoke(main, list(args), catch_exceptions=False)
 
 
-def _use(monkeypatch, app):
-    monkeypatch.setenv("FIELDSYNC_DATABASE_URL", app.config["SQLALCHEMY_DATABASE_URI"])
-    monkeypatch.setenv("FIELDSYNC_INSTANCE_PATH", app.instance_path)
-
-
 def _enterprises(app) -> dict[str, tuple]:
     from server.extensions import db
 
@@ -49,7 +44,7 @@ def _enterprises(app) -> dict[str, tuple]:
 
 
 def test_valid_rows_applied_bad_rows_reported_by_line(demo_app, monkeypatch, tmp_path):
-    _use(monkeypatch, demo_app)
+    use_app_env(monkeypatch, demo_app)
     before = count(demo_app, Enterprise)
     bad_code = _code(3)[:-1] + ("0" if _code(3)[-1] != "0" else "1")
     csv = tmp_path / "enterprises.csv"
@@ -76,7 +71,7 @@ def test_valid_rows_applied_bad_rows_reported_by_line(demo_app, monkeypatch, tmp
 
 
 def test_all_or_nothing_applies_nothing(demo_app, monkeypatch, tmp_path):
-    _use(monkeypatch, demo_app)
+    use_app_env(monkeypatch, demo_app)
     before = count(demo_app, Enterprise)
     csv = tmp_path / "enterprises.csv"
     csv.write_text(
@@ -90,7 +85,7 @@ def test_all_or_nothing_applies_nothing(demo_app, monkeypatch, tmp_path):
 
 
 def test_reimporting_the_same_file_changes_nothing(demo_app, monkeypatch, tmp_path):
-    _use(monkeypatch, demo_app)
+    use_app_env(monkeypatch, demo_app)
     csv = tmp_path / "enterprises.csv"
     csv.write_text(HEADER + "".join(_row(n) for n in range(1, 21)), encoding="utf-8")
     first = _invoke("import", "enterprises", str(csv))
@@ -110,7 +105,7 @@ def test_reimporting_the_same_file_changes_nothing(demo_app, monkeypatch, tmp_pa
 
 
 def test_unreadable_files_are_refused_whole(demo_app, monkeypatch, tmp_path):
-    _use(monkeypatch, demo_app)
+    use_app_env(monkeypatch, demo_app)
     before = count(demo_app, Enterprise)
     missing = tmp_path / "missing-columns.csv"
     missing.write_text("credit_code,name\n" + f"{_code(1)},x\n", encoding="utf-8")
@@ -129,7 +124,7 @@ def test_demo_files_round_trip_through_import(app, monkeypatch, tmp_path, demo_c
     """Every kind imports from the demo's own files into an empty database, in both formats."""
     from bureau.demo_county import write_demo_files
 
-    _use(monkeypatch, app)
+    use_app_env(monkeypatch, app)
     folder = tmp_path / "demo"
     folder.mkdir()
     write_demo_files(demo_county, folder)

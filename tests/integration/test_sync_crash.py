@@ -18,13 +18,7 @@ import pytest
 import sqlalchemy as sa
 
 from server.models import Visit
-from tests.integration.helpers import token_for
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.integration.helpers import free_port, token_for
 
 
 def _start(env, port):
@@ -122,7 +116,7 @@ def test_push_survives_sigkill_and_replay_applies_exactly_once(demo_app, backend
     uids = [m["record_id"] for m in body["mutations"]]
     killed_mid_push = False
     for delay in (0.05, 0.02, 0.1, 0.01, 0.15, 0.0):
-        port = _free_port()
+        port = free_port()
         server = _start(env, port)
         answer: dict = {}
         sender = threading.Thread(target=_post, args=(port, body, token, answer))
@@ -144,7 +138,7 @@ def test_push_survives_sigkill_and_replay_applies_exactly_once(demo_app, backend
     else:
         assert applied_before_replay in (0, len(uids)), "a push is all or nothing"
 
-    port = _free_port()
+    port = free_port()
     server = _start(env, port)
     try:
         for _attempt in range(2):

@@ -7,15 +7,8 @@ from click.testing import CliRunner
 
 from server.cli import main
 from server.models import Enterprise, SyncMutation, Visit
-from tests.integration.helpers import bearer, count, token_for
+from tests.integration.helpers import bearer, count, token_for, use_app_env
 from tests.integration.sync_helpers import Device, visit_fields
-
-
-def _use(monkeypatch, app, **extra):
-    monkeypatch.setenv("FIELDSYNC_DATABASE_URL", app.config["SQLALCHEMY_DATABASE_URI"])
-    monkeypatch.setenv("FIELDSYNC_INSTANCE_PATH", app.instance_path)
-    for name, value in extra.items():
-        monkeypatch.setenv(f"FIELDSYNC_{name}", value)
 
 
 def test_enterprise_proposal_is_reviewed_then_applied(demo_app, demo_client, demo_county):
@@ -97,7 +90,7 @@ def test_release_held_gives_up_an_overdue_gap(demo_app, demo_client, monkeypatch
         inspector.mutation("visit", "create", visit_fields(), seq=3),
     )
     assert [r["outcome"] for r in answer["results"]] == ["applied", "held"]
-    _use(monkeypatch, demo_app, SYNC_GAP_HOLD_SECONDS="0")
+    use_app_env(monkeypatch, demo_app, SYNC_GAP_HOLD_SECONDS="0")
     result = CliRunner().invoke(main, ["sync", "release-held"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert "1 held mutations applied" in result.output
@@ -133,7 +126,7 @@ def test_prune_forgets_tombstones_and_old_cursors_resync(demo_app, demo_client, 
         for tomb in db.session.execute(sa.select(SyncTombstone)).scalars():
             tomb.created_at = tomb.created_at - timedelta(days=200)
         db.session.commit()
-    _use(monkeypatch, demo_app)
+    use_app_env(monkeypatch, demo_app)
     result = CliRunner().invoke(
         main, ["sync", "prune", "--keep-days", "90"], catch_exceptions=False
     )
@@ -158,7 +151,7 @@ def test_roster_import_moving_a_person_reaches_both_stations(
         "P-0001,周勇,deputy,18802353205,青山镇塘马村10组56号,119.802388,31.601631,320481102\n",
         encoding="utf-8",
     )
-    _use(monkeypatch, demo_app)
+    use_app_env(monkeypatch, demo_app)
     result = CliRunner().invoke(main, ["import", "people", str(csv)], catch_exceptions=False)
     assert "1 updated" in result.output, result.output
     removed = [c for c in old.pull_all() if c["op"] == "delete"]
