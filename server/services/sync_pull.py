@@ -22,16 +22,6 @@ from sync.cursor import BadCursor, Cursor, parse_cursor
 
 WATERMARK_COUNTER = "tombstone_watermark"
 
-#: entity name → how to read it (proposals share one table, told apart by kind)
-PULLED = (
-    "visit",
-    "complaint",
-    "complaint_event",
-    "person",
-    "enterprise_proposal",
-    "project_proposal",
-)
-
 
 class ResyncRequired(DomainError):
     code = "resync_required"
@@ -88,7 +78,7 @@ def pull(
         )
     found: list[tuple[int, str, Any]] = []
     full = False
-    for entity in PULLED:
+    for entity in ADAPTERS:  # every synced entity, proposals of each kind apart
         rows = db.session.execute(_query(entity, cursor.seq, actor, limit)).all()
         if len(rows) == limit:
             full = True

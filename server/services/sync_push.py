@@ -58,7 +58,8 @@ from sync.merge import merge
 from sync.ordering import plan_order
 
 SEQ_COUNTER = "sync_seq"
-SYNCED_TABLES = (Visit, Complaint, ComplaintEvent, Person, RegistryProposal)
+#: the tables devices sync (proposals of both kinds share one)
+SYNCED_TABLES = tuple(dict.fromkeys(adapter.model for adapter in ADAPTERS.values()))
 
 
 class PushTooLarge(DomainError):
