@@ -40,6 +40,8 @@ def is_number(value: Any) -> bool:
 
     ``bool`` is excluded because ``True`` is an ``int`` in Python but never a coordinate.
     """
+    if type(value) is float or type(value) is int:  # the common case, without the ABC check
+        return True
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 

@@ -17,7 +17,7 @@ from gis.geojson import (
     to_geojson,
 )
 from gis.shapes import as_multipolygon, check_valid
-from gis.wkt import from_wkt, to_ewkt
+from gis.wkt import from_wkt, point_ewkt, to_ewkt
 
 __all__ = [
     "DEFAULT_ALLOWED",
@@ -31,6 +31,7 @@ __all__ = [
     "from_wkt",
     "parse_bbox",
     "parse_geojson_geometry",
+    "point_ewkt",
     "to_ewkt",
     "to_geojson",
     "validate_accuracy",

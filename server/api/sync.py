@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 
+import orjson
 import sqlalchemy as sa
 from flask import Response, current_app, g, request
 from flask.views import MethodView
@@ -158,7 +158,11 @@ def fast_json(body: dict) -> Response:
     data by the sync services (documented by ``PushOut``/``PullOut``) and encoded once,
     instead of being walked field by field by marshmallow."""
     return Response(
-        json.dumps(body, ensure_ascii=False, separators=(",", ":"), default=_json_default),
+        orjson.dumps(
+            body,
+            default=_json_default,
+            option=orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS,
+        ),
         mimetype="application/json",
     )
 

@@ -17,7 +17,7 @@ import shapely
 import sqlalchemy as sa
 from geoalchemy2.shape import to_shape
 
-from gis.geometry import to_ewkt, to_geojson
+from gis.geometry import point_ewkt, to_geojson
 from server.models import Complaint, ComplaintEvent, Person, RegistryProposal, Visit
 from sync.entities import ENTITIES
 
@@ -51,10 +51,8 @@ def point_in(value: dict | None) -> tuple[str | None, dict | None]:
     """A validated wire Point → (EWKT for the column, the original as sent or None)."""
     if value is None:
         return None, None
-    from shapely.geometry import Point
-
     lon, lat = value["coordinates"]
-    return to_ewkt(Point(lon, lat)), value.get("original")
+    return point_ewkt(lon, lat), value.get("original")
 
 
 def wire_point(value: dict | None) -> dict | None:

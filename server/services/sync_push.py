@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from bureau.errors import DomainError, Forbidden
 from bureau.lifecycle import can_transition, next_statuses
 from gis.geometry import BBox
+from server.bulk import insert_rows, one_of
 from server.extensions import db
 from server.models import (
     Complaint,
@@ -264,7 +265,8 @@ class BatchProcessor:
             row.mutation_id: row
             for row in db.session.execute(
                 sa.select(SyncMutation).where(
-                    SyncMutation.device_id == device, SyncMutation.mutation_id.in_(ids)
+                    SyncMutation.device_id == device,
+                    one_of(db.session, SyncMutation.mutation_id, ids),
                 )
             ).scalars()
         }
@@ -290,7 +292,7 @@ class BatchProcessor:
             db.session.execute(
                 sa.select(SyncMutation.seq, SyncMutation.mutation_id).where(
                     SyncMutation.device_id == device,
-                    SyncMutation.seq.in_(seqs),
+                    one_of(db.session, SyncMutation.seq, seqs),
                     SyncMutation.outcome != "held",
                 )
             ).all()
@@ -542,11 +544,16 @@ class BatchProcessor:
             except InvalidFields as error:
                 outcomes[m["id"]] = rejected(m, "invalid_fields", str(error), errors=error.errors)
         uids = [m["record_id"].lower() for m, _ in valid]
-        taken = set(db.session.execute(sa.select(Visit.uid).where(Visit.uid.in_(uids))).scalars())
+        taken = set(
+            db.session.execute(
+                sa.select(Visit.uid).where(one_of(db.session, Visit.uid, uids))
+            ).scalars()
+        )
         taken |= set(
             db.session.execute(
                 sa.select(SyncTombstone.record_uid).where(
-                    SyncTombstone.entity == "visit", SyncTombstone.record_uid.in_(uids)
+                    SyncTombstone.entity == "visit",
+                    one_of(db.session, SyncTombstone.record_uid, uids),
                 )
             ).scalars()
         )
@@ -611,7 +618,7 @@ class BatchProcessor:
             row["sync_seq"] = self.seq()
         try:
             with db.session.begin_nested():
-                db.session.execute(sa.insert(Visit.__table__), rows)
+                insert_rows(db.session, Visit.__table__, rows)
         except sa.exc.SQLAlchemyError:
             # Something in the lot is off; find it one by one so the rest still lands, and
             # correct the outcomes already stored for them.
@@ -914,8 +921,7 @@ class BatchProcessor:
                     "decided_at": None if outcome.outcome == "held" else self.now,
                 }
             )
-        if rows:
-            db.session.execute(sa.insert(SyncMutation.__table__), rows)
+        insert_rows(db.session, SyncMutation.__table__, rows)
 
     def _store_decided_held(self, held_by_id, decided: dict[str, Outcome]) -> None:
         for mid, outcome in decided.items():
@@ -963,7 +969,7 @@ class BatchProcessor:
             for r in db.session.execute(
                 sa.select(SyncMutation).where(
                     SyncMutation.device_id == self.actor.device_id,
-                    SyncMutation.mutation_id.in_(stored.mutation_ids),
+                    one_of(db.session, SyncMutation.mutation_id, stored.mutation_ids),
                 )
             ).scalars()
         }
@@ -1076,7 +1082,9 @@ def _complete_photos(hashes: list[str]) -> list[str]:
         return []
     return list(
         db.session.execute(
-            sa.select(Photo.sha256).where(Photo.sha256.in_(hashes), Photo.complete.is_(True))
+            sa.select(Photo.sha256).where(
+                one_of(db.session, Photo.sha256, hashes), Photo.complete.is_(True)
+            )
         ).scalars()
     )
 

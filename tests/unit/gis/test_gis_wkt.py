@@ -11,7 +11,7 @@ import shapely
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon
 
 from gis.bbox import BBox
-from gis.errors import GeometryError
+from gis.errors import NOT_A_NUMBER, GeometryError
 from gis.geometry import from_wkt, to_ewkt
 
 SQUARE = [(120.0, 31.0), (120.01, 31.0), (120.01, 31.01), (120.0, 31.01), (120.0, 31.0)]
@@ -152,3 +152,27 @@ class TestFromWKT:
         with pytest.raises(GeometryError) as exc:
             from_wkt(f"LINESTRING ({coords})", max_positions=5)
         assert exc.value.code == "too_many_points"
+
+
+class TestPointEwkt:
+    def test_reads_back_to_the_same_floats(self) -> None:
+        from gis.wkt import point_ewkt
+
+        for lon, lat in [(119.8712345, 31.7012345), (120.1, 30.2), (-0.5, 51.4779), (180, -90)]:
+            text = point_ewkt(lon, lat)
+            assert text.startswith("SRID=4326;POINT (")
+            point = from_wkt(text.split(";", 1)[1])
+            assert (point.x, point.y) == (float(lon), float(lat))
+
+    def test_agrees_with_the_geometry_writer(self) -> None:
+        from gis.wkt import point_ewkt
+
+        assert point_ewkt(120.25, 31.5) == to_ewkt(Point(120.25, 31.5))
+
+    def test_refuses_nan_and_infinity(self) -> None:
+        from gis.wkt import point_ewkt
+
+        for lon, lat in [(math.nan, 30.0), (120.0, math.inf)]:
+            with pytest.raises(GeometryError) as caught:
+                point_ewkt(lon, lat)
+            assert caught.value.code == NOT_A_NUMBER

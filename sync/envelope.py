@@ -1,0 +1,89 @@
+"""The shape of one pushed mutation, checked without a schema library.
+
+A push carries up to a thousand mutations, and a generic schema walk costs about 50 µs each:
+more than applying them. The shape is small and fixed, so it is checked here directly; the
+wire schema (``schemas.sync.MutationIn``) documents the same rules and is what the OpenAPI
+document shows. ``tests/unit/sync/test_sync_envelope.py`` holds both to the same answers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+#: the required string fields and their maximum lengths
+_STRINGS = {"id": 64, "entity": 64, "record_id": 64, "op": 16}
+_KNOWN = frozenset({*_STRINGS, "seq", "base_version", "captured_at", "fields"})
+
+MISSING = "Missing data for required field."
+UNKNOWN = "Unknown field."
+NOT_A_STRING = "Not a valid string."
+NOT_AN_INTEGER = "Not a valid integer."
+NOT_AN_OBJECT = "Invalid input type."
+
+
+class MutationShapeError(ValueError):
+    """Which fields of which mutations are malformed: ``{index: {field: [reason]}}``."""
+
+    def __init__(self, errors: dict[int, dict[str, list[str]]]):
+        super().__init__("malformed mutations")
+        self.errors = errors
+
+
+def check_mutations(items: Any) -> list[dict[str, Any]]:
+    """The mutations with defaults filled in, or :class:`MutationShapeError` naming every
+    malformed field of every malformed mutation."""
+    if not isinstance(items, list):
+        raise TypeError("mutations must be a list")
+    out, errors = [], {}
+    for index, item in enumerate(items):
+        problems: dict[str, list[str]] = {}
+        mutation = _check_one(item, problems)
+        if problems:
+            errors[index] = problems
+        else:
+            out.append(mutation)
+    if errors:
+        raise MutationShapeError(errors)
+    return out
+
+
+def _check_one(item: Any, problems: dict[str, list[str]]) -> dict[str, Any]:
+    if not isinstance(item, dict):
+        problems["_schema"] = [NOT_AN_OBJECT]
+        return {}
+    for name in item.keys() - _KNOWN:
+        problems[str(name)] = [UNKNOWN]
+    for name, longest in _STRINGS.items():
+        value = item.get(name)
+        if value is None:
+            problems[name] = [MISSING if name not in item else "Field may not be null."]
+        elif not isinstance(value, str):
+            problems[name] = [NOT_A_STRING]
+        elif not 1 <= len(value) <= longest:
+            problems[name] = [f"Length must be between 1 and {longest}."]
+    seq = item.get("seq")
+    if seq is None:
+        problems["seq"] = [MISSING if "seq" not in item else "Field may not be null."]
+    elif not _is_integer(seq):
+        problems["seq"] = [NOT_AN_INTEGER]
+    elif seq < 1:
+        problems["seq"] = ["Must be greater than or equal to 1."]
+    base = item.get("base_version")
+    if base is not None and not _is_integer(base):
+        problems["base_version"] = [NOT_AN_INTEGER]
+    captured = item.get("captured_at")
+    if captured is not None and not isinstance(captured, str):
+        problems["captured_at"] = [NOT_A_STRING]
+    if "fields" in item and item["fields"] is None:
+        problems["fields"] = ["Field may not be null."]
+    if problems:
+        return {}
+    mutation = dict(item)
+    mutation.setdefault("base_version", None)
+    mutation.setdefault("captured_at", None)
+    mutation.setdefault("fields", {})
+    return mutation
+
+
+def _is_integer(value: Any) -> bool:
+    return type(value) is int  # strict: no floats, no strings, no booleans
