@@ -27,9 +27,12 @@ def _time(value: datetime | None) -> str | None:
 
 
 def _point_out(value) -> dict | None:
-    """A geometry column's value as GeoJSON, whether loaded (WKB) or just assigned (EWKT)."""
+    """A geometry column's value as GeoJSON, whether loaded (WKB), just assigned (EWKT) or
+    already GeoJSON."""
     if value is None:
         return None
+    if isinstance(value, dict):  # already GeoJSON (a record answered before it was read back)
+        return value
     if isinstance(value, bytes | memoryview):
         value = bytes(value)
         if len(value) == 21:  # a 2-D WKB Point, the common case: decoded without shapely
@@ -121,7 +124,7 @@ def _visit_wire(row: Visit) -> dict[str, Any]:
         "inspector_id": row.inspector_id,
         "target_kind": row.target_kind,
         "target_ref": row.target_ref,
-        "location": getattr(row, "location_wire", None) or _point_out(row.location),
+        "location": _point_out(row.location),
         "accuracy_m": row.accuracy_m,
         "visited_at": _time(row.visited_at),
         "findings": row.findings,

@@ -589,7 +589,7 @@ class BatchProcessor:
             rows.append(row)
             # the same mapping pulls use, fed the validated point rather than the EWKT
             record = ADAPTERS["visit"].to_wire(
-                SimpleNamespace(**row, location_wire=wire_point(values["location"]))
+                SimpleNamespace(**dict(row, location=wire_point(values["location"])))
             )
             missing = [h for h in row["photos"] if h not in have]
             pending.append(
