@@ -1,4 +1,4 @@
-"""API blueprints under ``/api/v1`` plus ``/healthz``."""
+"""API blueprints under ``/api/v1``, plus ``/healthz`` and the OGC API map layers at ``/ogc``."""
 
 from __future__ import annotations
 
@@ -8,10 +8,21 @@ from flask_smorest import Api
 
 def register_blueprints(app: Flask, api: Api) -> None:
     from schemas.fields import register_field_docs
-    from server.api import accounts, enterprises, health, people, photos, projects, stations, sync
+    from server.api import (
+        accounts,
+        enterprises,
+        health,
+        ogc,
+        people,
+        photos,
+        projects,
+        stations,
+        sync,
+    )
 
     register_field_docs(api.ma_plugin)
     app.register_blueprint(health.blp)
+    app.register_blueprint(ogc.blp)
     for module in (stations, enterprises, projects, people, accounts, sync, photos):
         api.register_blueprint(module.blp, url_prefix="/api/v1" + module.URL)
     accounts.register_public(app, api)
