@@ -4,6 +4,7 @@ from server.models.accounts import Device, User
 from server.models.base import Base
 from server.models.fieldwork import Complaint, ComplaintEvent, RegistryProposal, Visit
 from server.models.registry import Enterprise, Person, Project, Station
+from server.models.spatial import ComplaintFlag, ComplaintLink, VisitFlag
 from server.models.sync import (
     Photo,
     PhotoChunk,
@@ -21,6 +22,8 @@ __all__ = [
     "Base",
     "Complaint",
     "ComplaintEvent",
+    "ComplaintFlag",
+    "ComplaintLink",
     "Device",
     "Enterprise",
     "Person",
@@ -39,4 +42,5 @@ __all__ = [
     "SyncTombstone",
     "User",
     "Visit",
+    "VisitFlag",
 ]

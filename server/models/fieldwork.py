@@ -33,6 +33,8 @@ class Complaint(Spatial, Syncable, Timestamped, Base):
     )
     channel: Mapped[str] = mapped_column(sa.String(32), nullable=False)
     category: Mapped[str] = mapped_column(sa.String(32), nullable=False)
+    #: the business desk its category belongs to (routing by business scope)
+    desk: Mapped[str | None] = mapped_column(sa.String(32))
     description: Mapped[str] = mapped_column(sa.Text, nullable=False)
     summary: Mapped[str | None] = mapped_column(sa.Text)
     status: Mapped[str] = mapped_column(sa.String(32), nullable=False)
