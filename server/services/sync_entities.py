@@ -7,47 +7,17 @@ the entity's mergeable fields, and their values (in wire form) are what a three-
 
 from __future__ import annotations
 
-import struct
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from functools import partial
 from typing import Any
 
-import shapely
 import sqlalchemy as sa
-from geoalchemy2.shape import to_shape
 
-from gis.geometry import point_ewkt, to_geojson
+from gis.geometry import point_ewkt
 from server.models import Complaint, ComplaintEvent, Person, RegistryProposal, Visit
+from server.services.sync_wire import python_record, sql_record
 from sync.entities import ENTITIES
-
-
-def _time(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat().replace("+00:00", "Z")
-
-
-def _point_out(value) -> dict | None:
-    """A geometry column's value as GeoJSON, whether loaded (WKB), just assigned (EWKT) or
-    already GeoJSON."""
-    if value is None:
-        return None
-    if isinstance(value, dict):  # already GeoJSON (a record answered before it was read back)
-        return value
-    if isinstance(value, bytes | memoryview):
-        value = bytes(value)
-        if len(value) == 21:  # a 2-D WKB Point, the common case: decoded without shapely
-            order = "<" if value[0] == 1 else ">"
-            kind, lon, lat = struct.unpack(order + "Idd", value[1:])
-            if kind == 1:
-                return {"type": "Point", "coordinates": [round(lon, 7), round(lat, 7)]}
-        shape = shapely.from_wkb(value)
-    elif isinstance(value, str):
-        shape = shapely.from_wkt(value.split(";", 1)[-1])
-    elif hasattr(value, "geom_type"):
-        shape = value
-    else:
-        shape = to_shape(value)
-    return to_geojson(shape)
 
 
 def point_in(value: dict | None) -> tuple[str | None, dict | None]:
@@ -56,13 +26,6 @@ def point_in(value: dict | None) -> tuple[str | None, dict | None]:
         return None, None
     lon, lat = value["coordinates"]
     return point_ewkt(lon, lat), value.get("original")
-
-
-def wire_point(value: dict | None) -> dict | None:
-    """The comparable wire form of a Point field (without the original datum's copy)."""
-    if value is None:
-        return None
-    return {"type": "Point", "coordinates": list(value["coordinates"])}
 
 
 @dataclass(frozen=True)
@@ -79,72 +42,11 @@ class EntityAdapter:
         return {name: record.get(name) for name in self.mergeable}
 
 
-def _complaint_wire(row: Complaint) -> dict[str, Any]:
-    return {
-        "id": row.uid,
-        "version": row.version,
-        "station_id": row.station_id,
-        "channel": row.channel,
-        "category": row.category,
-        "description": row.description,
-        "summary": row.summary,
-        "status": row.status,
-        "location": _point_out(row.location),
-        "address": row.address,
-        "received_at": _time(row.received_at),
-    }
-
-
 def _location_columns(values: dict[str, Any]) -> dict[str, Any]:
     out = {k: v for k, v in values.items() if k != "location"}
     if "location" in values:
         out["location"], out["location_original"] = point_in(values["location"])
     return out
-
-
-def _event_wire(row: ComplaintEvent) -> dict[str, Any]:
-    return {
-        "id": row.uid,
-        "version": row.version,
-        "station_id": row.station_id,
-        "complaint_id": row.complaint_uid,  # set by the store's query
-        "kind": row.kind,
-        "text": row.text,
-        "notified_by": row.notified_by,
-        "satisfied": row.satisfied,
-        "occurred_at": _time(row.occurred_at),
-    }
-
-
-def _visit_wire(row: Visit) -> dict[str, Any]:
-    return {
-        "id": row.uid,
-        "version": row.version,
-        "station_id": row.station_id,
-        "inspector_id": row.inspector_id,
-        "target_kind": row.target_kind,
-        "target_ref": row.target_ref,
-        "location": _point_out(row.location),
-        "accuracy_m": row.accuracy_m,
-        "visited_at": _time(row.visited_at),
-        "findings": row.findings,
-        "photos": list(row.photos or []),
-        "mock_location": row.mock_location,
-    }
-
-
-def _person_wire(row: Person) -> dict[str, Any]:
-    return {
-        "id": row.uid,
-        "version": row.version,
-        "station_id": row.station_id,
-        "ref": row.ref,
-        "name": row.name,
-        "category": row.category,
-        "phone": row.phone,
-        "address": row.address,
-        "location": _point_out(row.location),
-    }
 
 
 def _person_columns(values: dict[str, Any]) -> dict[str, Any]:
@@ -154,47 +56,42 @@ def _person_columns(values: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _proposal_wire(row: RegistryProposal) -> dict[str, Any]:
-    key = "credit_code" if row.kind == "enterprise" else "approval_number"
-    return {
-        "id": row.uid,
-        "version": row.version,
-        "station_id": row.station_id,
-        key: row.target_key,
-        "changes": row.changes,
-        "reason": row.reason,
-        "status": row.status,
-    }
-
-
 ADAPTERS: dict[str, EntityAdapter] = {
     "complaint": EntityAdapter(
         "complaint",
         Complaint,
-        _complaint_wire,
+        partial(python_record, "complaint"),
         tuple(ENTITIES["complaint"].update),
         _location_columns,
     ),
     "complaint_event": EntityAdapter(
         "complaint_event",
         ComplaintEvent,
-        _event_wire,
+        partial(python_record, "complaint_event"),
         (),
         lambda v: dict(v),
     ),
-    "visit": EntityAdapter("visit", Visit, _visit_wire, (), _location_columns),
+    "visit": EntityAdapter("visit", Visit, partial(python_record, "visit"), (), _location_columns),
     "person": EntityAdapter(
         "person",
         Person,
-        _person_wire,
+        partial(python_record, "person"),
         tuple(ENTITIES["person"].update),
         _person_columns,
     ),
     "enterprise_proposal": EntityAdapter(
-        "enterprise_proposal", RegistryProposal, _proposal_wire, (), lambda v: dict(v)
+        "enterprise_proposal",
+        RegistryProposal,
+        partial(python_record, "enterprise_proposal"),
+        (),
+        lambda v: dict(v),
     ),
     "project_proposal": EntityAdapter(
-        "project_proposal", RegistryProposal, _proposal_wire, (), lambda v: dict(v)
+        "project_proposal",
+        RegistryProposal,
+        partial(python_record, "project_proposal"),
+        (),
+        lambda v: dict(v),
     ),
 }
 
@@ -203,35 +100,27 @@ def proposal_kind(entity: str) -> str | None:
     return {"enterprise_proposal": "enterprise", "project_proposal": "project"}.get(entity)
 
 
-#: columns no wire record shows; not fetching them spares decoding them on every pull
-_NOT_ON_THE_WIRE = {
-    "location_original",
-    "created_at",
-    "updated_at",
-    "author_id",
-    "proposed_by",
-}
-
-
-def wire_select(entity: str) -> sa.Select:
-    """A Core SELECT whose rows ``to_wire`` accepts like ORM objects, without ORM overhead.
-
-    Geometry comes back as plain WKB (``ST_AsBinary``, the same on PostGIS and SpatiaLite);
-    pulls read thousands of rows a page, and building ORM objects would cost more than the
-    query.
-    """
+def pull_select(entity: str, dialect: str) -> sa.Select:
+    """``sync_seq, entity, uid, version, origin_device_id, station_id, record, reason``:
+    each row's wire record already written as JSON text by the database (see
+    :mod:`server.services.sync_wire`)."""
     model = ADAPTERS[entity].model
-    geometry_column = getattr(model, "geometry_column", None)
-    columns = [
-        sa.func.ST_AsBinary(column).label(column.key) if column.key == geometry_column else column
-        for column in model.__table__.columns
-        if column.key not in _NOT_ON_THE_WIRE
-    ]
-    query = sa.select(*columns)
+    columns = {column.key: column for column in model.__table__.columns}
+    query = sa.select(
+        model.sync_seq,
+        sa.literal_column(f"'{entity}'", sa.String).label("entity"),
+        model.uid,
+        model.version,
+        model.origin_device_id,
+        model.station_id,
+    )
     if entity == "complaint_event":
-        query = query.add_columns(Complaint.uid.label("complaint_uid")).join(
-            Complaint, Complaint.id == model.complaint_id
-        )
+        columns["complaint_uid"] = Complaint.uid
+        query = query.join(Complaint, Complaint.id == model.complaint_id)
+    query = query.add_columns(
+        sql_record(entity, columns, dialect).label("record"),
+        sa.cast(sa.null(), sa.String).label("reason"),
+    )
     kind = proposal_kind(entity)
     if kind is not None:
         query = query.where(model.kind == kind)

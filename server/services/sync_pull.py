@@ -9,14 +9,16 @@ still move the cursor.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 
 from bureau.errors import DomainError, InvalidInput
 from server.extensions import db
 from server.models import SyncCounter, SyncTombstone
-from server.services.sync_entities import ADAPTERS, wire_select
+from server.services.sync_entities import ADAPTERS, pull_select
 from server.services.sync_push import DeviceActor
 from sync.cursor import BadCursor, Cursor, parse_cursor
 
@@ -41,12 +43,39 @@ def watermark() -> int:
     return value or 0
 
 
-def _query(entity: str, after: int, actor: DeviceActor, limit: int) -> sa.Select:
-    model = ADAPTERS[entity].model
-    query = wire_select(entity).where(model.sync_seq > after)
-    if actor.station_id is not None:
-        query = query.where(model.station_id == actor.station_id)
-    return query.order_by(model.sync_seq).limit(limit)
+@lru_cache(maxsize=8)
+def _changes_after(dialect: str, scoped: bool) -> sa.Select:
+    """One query for the next ``:take`` changes after ``:after`` across every synced table
+    and the tombstones, in ``sync_seq`` order (within ``:station`` when ``scoped``).
+
+    Each table is read by its own indexed range scan (a subquery with its own ORDER BY and
+    LIMIT), then merged: one round trip per page. Built once per dialect and scope; pulls
+    only bind their values.
+    """
+    after, take = sa.bindparam("after", type_=sa.BigInteger), sa.bindparam("take")
+    station = sa.bindparam("station", type_=sa.Integer)
+    parts = []
+    for entity in ADAPTERS:  # every synced entity, proposals of each kind apart
+        model = ADAPTERS[entity].model
+        query = pull_select(entity, dialect).where(model.sync_seq > after)
+        if scoped:
+            query = query.where(model.station_id == station)
+        parts.append(query.order_by(model.sync_seq).limit(take))
+    tomb = sa.select(
+        SyncTombstone.sync_seq,
+        SyncTombstone.entity,
+        SyncTombstone.record_uid.label("uid"),
+        sa.cast(sa.null(), sa.Integer).label("version"),
+        SyncTombstone.origin_device_id,
+        SyncTombstone.station_id,
+        sa.cast(sa.null(), sa.Text).label("record"),
+        SyncTombstone.reason,
+    ).where(SyncTombstone.sync_seq > after)
+    if scoped:
+        tomb = tomb.where(SyncTombstone.station_id == station)
+    parts.append(tomb.order_by(SyncTombstone.sync_seq).limit(take))
+    merged = sa.union_all(*(sa.select(part.subquery()) for part in parts)).subquery()
+    return sa.select(merged).order_by(merged.c.sync_seq).limit(take)
 
 
 def pull(
@@ -76,56 +105,42 @@ def pull(
             "again without a cursor.",
             errors={"cursor": [f"older than the watermark {mark}"]},
         )
-    found: list[tuple[int, str, Any]] = []
-    full = False
-    for entity in ADAPTERS:  # every synced entity, proposals of each kind apart
-        rows = db.session.execute(_query(entity, cursor.seq, actor, limit)).all()
-        if len(rows) == limit:
-            full = True
-        found.extend((row.sync_seq, entity, row) for row in rows)
-    tomb_query = sa.select(SyncTombstone).where(SyncTombstone.sync_seq > cursor.seq)
-    if actor.station_id is not None:
-        tomb_query = tomb_query.where(SyncTombstone.station_id == actor.station_id)
-    tombs = db.session.execute(tomb_query.order_by(SyncTombstone.sync_seq).limit(limit)).scalars()
-    tombs = list(tombs)
-    if len(tombs) == limit:
-        full = True
-    found.extend((t.sync_seq, "tombstone", t) for t in tombs)
-    found.sort(key=lambda item: item[0])
-    has_more = full or len(found) > limit
-    page = found[:limit]
+    dialect = db.session.get_bind().dialect.name
+    query = _changes_after(dialect, actor.station_id is not None)
+    values = {"after": cursor.seq, "take": limit + 1, "station": actor.station_id}
+    rows = db.session.execute(query, values).all()
+    has_more = len(rows) > limit
+    page = rows[:limit]
     changes = []
-    for seq, entity, item in page:
-        if item.origin_device_id == actor.device_id:
+    for row in page:
+        if row.origin_device_id == actor.device_id:
             continue
-        if entity == "tombstone":
+        if row.record is None:
             changes.append(
                 {
-                    "seq": seq,
-                    "entity": item.entity,
-                    "record_id": item.record_uid,
+                    "seq": row.sync_seq,
+                    "entity": row.entity,
+                    "record_id": row.uid,
                     "op": "delete",
                     "version": None,
                     "record": None,
-                    "reason": item.reason,
+                    "reason": row.reason,
                 }
             )
         else:
-            record = ADAPTERS[entity].to_wire(item)
             changes.append(
                 {
-                    "seq": seq,
-                    "entity": entity,
-                    "record_id": item.uid,
+                    "seq": row.sync_seq,
+                    "entity": row.entity,
+                    "record_id": row.uid,
                     "op": "upsert",
-                    "version": item.version,
-                    "record": record,
+                    "version": row.version,
+                    # written by the database; the JSON encoder copies it as it is
+                    "record": orjson.Fragment(row.record),
                     "reason": None,
                 }
             )
-    last = page[-1][0] if page else cursor.seq
-    if not page:
-        has_more = False
+    last = page[-1].sync_seq if page else cursor.seq
     return {
         "changes": changes,
         "cursor": str(Cursor(actor.scope, last)),

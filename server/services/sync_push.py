@@ -45,7 +45,8 @@ from server.models import (
 )
 from server.models.base import utcnow
 from server.services.registry import StationLocator
-from server.services.sync_entities import ADAPTERS, load_rows, point_in, proposal_kind, wire_point
+from server.services.sync_entities import ADAPTERS, load_rows, point_in, proposal_kind
+from server.services.sync_wire import wire_point
 from sync.clock import clock_skew_seconds, skew_flagged
 from sync.cursor import BadCursor, Cursor, parse_cursor, scope_key
 from sync.entities import (
