@@ -17,6 +17,7 @@ from bureau.errors import InvalidInput
 
 __all__ = [
     "CHANNELS",
+    "COMPLAINT_CATEGORIES",
     "FIVE_ENTERS",
     "INDUSTRIES",
     "MUST_VISIT_CATEGORIES",
@@ -101,6 +102,19 @@ POLLUTANTS: Vocabulary = _vocabulary(
     }
 )
 """What an enterprise emits, and what a complaint is about."""
+
+COMPLAINT_CATEGORIES: Vocabulary = _vocabulary(
+    {
+        **POLLUTANTS,
+        "ecology": "生态破坏",
+        "other": "其他",
+    }
+)
+"""What a complaint is about: every pollutant, plus damage to ecology and anything else.
+
+The pollutant codes come first and mean the same as in :data:`POLLUTANTS`, so that a complaint
+about ``odour`` can be matched to enterprises that declare ``odour``.
+"""
 
 CHANNELS: Vocabulary = _vocabulary(
     {
