@@ -18,6 +18,7 @@ from bureau.errors import InvalidInput
 __all__ = [
     "CHANNELS",
     "COMPLAINT_CATEGORIES",
+    "DESKS",
     "FIVE_ENTERS",
     "INDUSTRIES",
     "MUST_VISIT_CATEGORIES",
@@ -114,6 +115,23 @@ COMPLAINT_CATEGORIES: Vocabulary = _vocabulary(
 
 The pollutant codes come first and mean the same as in :data:`POLLUTANTS`, so that a complaint
 about ``odour`` can be matched to enterprises that declare ``odour``.
+"""
+
+DESKS: Vocabulary = _vocabulary(
+    {
+        "air": "大气环境",
+        "water": "水环境",
+        "noise": "声环境",
+        "solid_waste": "固体废物与化学品",
+        "radiation": "辐射安全",
+        "ecology": "自然生态",
+        "general": "综合执法",
+    }
+)
+"""Business scopes (业务范围): which kind of desk and responsible officer handles a complaint.
+
+The station says *where* a complaint belongs; the desk says *what* expertise it needs. Which
+category goes to which desk is decided in :mod:`bureau.scope`.
 """
 
 CHANNELS: Vocabulary = _vocabulary(

@@ -8,6 +8,7 @@ from bureau.errors import InvalidInput
 from bureau.vocabulary import (
     CHANNELS,
     COMPLAINT_CATEGORIES,
+    DESKS,
     FIVE_ENTERS,
     INDUSTRIES,
     MUST_VISIT_CATEGORIES,
@@ -27,6 +28,7 @@ ALL = {
     "POLLUTANTS": POLLUTANTS,
     "CHANNELS": CHANNELS,
     "COMPLAINT_CATEGORIES": COMPLAINT_CATEGORIES,
+    "DESKS": DESKS,
     "FIVE_ENTERS": FIVE_ENTERS,
 }
 
