@@ -75,10 +75,10 @@ class TestRanking:
         assert [s.enterprise_id for s in got] == ["a", "b", "c"]
         # Equal scores from different mixes: the nearer one first.
         tie_1 = cand(2, 300.0, "cement")  # 0.5*0.4 + 0.2*0.9 = 0.38
-        tie_2 = cand(1, 120.0, "unknown")  # 0.5*0.76 = 0.38, nearer
+        tie_2 = cand(9, 120.0, "unknown")  # 0.5*0.76 = 0.38, nearer, higher id
         got = rank_candidates("noise", [tie_1, tie_2], RULES)
         assert got[0].score == got[1].score
-        assert [s.enterprise_id for s in got] == [1, 2]
+        assert [s.enterprise_id for s in got] == [9, 2]
 
     def test_order_does_not_depend_on_input_order(self) -> None:
         items = [cand(i, float(d), "catering") for i, d in enumerate([300, 10, 10, 200, 499])]
