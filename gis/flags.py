@@ -35,7 +35,13 @@ class Flag:
 
 
 def format_metres(metres: float) -> str:
-    """``"312 m"`` below ten kilometres, ``"12.4 km"`` above, for reasons people read."""
+    """``"312.4 m"``, ``"4012 m"``, ``"12.4 km"``: distances for reasons people read.
+
+    Below a kilometre one decimal is kept (when not zero), so that a value just over a
+    threshold never reads the same as the threshold.
+    """
+    if metres < 1000:
+        return f"{metres:.1f}".removesuffix(".0") + " m"
     if metres < 10_000:
         return f"{metres:.0f} m"
     return f"{metres / 1000:.1f} km"

@@ -22,7 +22,18 @@ def test_defaults() -> None:
 
 
 @pytest.mark.parametrize(
-    "metres, text", [(0.0, "0 m"), (312.4, "312 m"), (9_999.0, "9999 m"), (12_400.0, "12.4 km")]
+    "metres, text",
+    [
+        (0.0, "0 m"),
+        (100.0, "100 m"),
+        (100.04, "100 m"),
+        (100.5, "100.5 m"),
+        (312.44, "312.4 m"),
+        (999.9, "999.9 m"),
+        (4012.4, "4012 m"),
+        (9_999.0, "9999 m"),
+        (12_400.0, "12.4 km"),
+    ],
 )
 def test_format_metres(metres: float, text: str) -> None:
     assert format_metres(metres) == text

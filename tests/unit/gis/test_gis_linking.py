@@ -114,7 +114,7 @@ class TestReasons:
     def test_reasons_say_distance_industry_and_pollutant(self) -> None:
         [s] = rank_candidates("noise", [cand(7, 312.4, "cement", "dust", "noise")], RULES)
         assert s.reasons == (
-            "312 m away, within the 500 m search radius for noise complaints",
+            "312.4 m away, within the 500 m search radius for noise complaints",
             "industry cement often causes noise complaints (fit 0.9)",
             "declares noise emissions (fit 1.0)",
         )
