@@ -17,6 +17,8 @@ from bureau.errors import InvalidInput
 
 __all__ = [
     "CHANNELS",
+    "COMPLAINT_CATEGORIES",
+    "DESKS",
     "FIVE_ENTERS",
     "INDUSTRIES",
     "MUST_VISIT_CATEGORIES",
@@ -101,6 +103,36 @@ POLLUTANTS: Vocabulary = _vocabulary(
     }
 )
 """What an enterprise emits, and what a complaint is about."""
+
+COMPLAINT_CATEGORIES: Vocabulary = _vocabulary(
+    {
+        **POLLUTANTS,
+        "ecology": "生态破坏",
+        "other": "其他",
+    }
+)
+"""What a complaint is about: every pollutant, plus damage to ecology and anything else.
+
+The pollutant codes come first and mean the same as in :data:`POLLUTANTS`, so that a complaint
+about ``odour`` can be matched to enterprises that declare ``odour``.
+"""
+
+DESKS: Vocabulary = _vocabulary(
+    {
+        "air": "大气环境",
+        "water": "水环境",
+        "noise": "声环境",
+        "solid_waste": "固体废物与化学品",
+        "radiation": "辐射安全",
+        "ecology": "自然生态",
+        "general": "综合执法",
+    }
+)
+"""Business scopes (业务范围): which kind of desk and responsible officer handles a complaint.
+
+The station says *where* a complaint belongs; the desk says *what* expertise it needs. Which
+category goes to which desk is decided in :mod:`bureau.scope`.
+"""
 
 CHANNELS: Vocabulary = _vocabulary(
     {

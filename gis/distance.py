@@ -37,7 +37,10 @@ METRES_PER_DEGREE_LON_EQUATOR = 111320.0
 _LON_PAD_MARGIN = 1e-4
 
 _MAX_ITERATIONS = 200
-_TOLERANCE = 1e-12
+# Absolute, in radians of lambda: the distance then rests on a sigma at most this far from the
+# converged one, i.e. below 0.1 micrometre (1e-12 allowed ~6 micrometres, a 0.3 % error for
+# millimetre distances along the equator, where each step shrinks by only the flattening).
+_TOLERANCE = 1e-14
 
 
 def _check_finite(*values: float) -> None:

@@ -15,7 +15,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bureau.lifecycle import STATUSES
-from bureau.vocabulary import MUST_VISIT_CATEGORIES, POLLUTANTS
+from bureau.vocabulary import COMPLAINT_CATEGORIES as _COMPLAINT_CATEGORIES
+from bureau.vocabulary import MUST_VISIT_CATEGORIES
 from gis.datum import DATUMS, to_wgs84
 from gis.errors import GeometryError
 from gis.geometry import BBox, validate_accuracy, validate_lonlat
@@ -27,7 +28,7 @@ APPEND_ONLY = "append_only"
 FIELD_MERGE = "field_merge"
 
 VISIT_TARGETS = ("enterprise", "person", "project", "complaint", "place")
-COMPLAINT_CATEGORIES = (*POLLUTANTS, "ecology", "other")
+COMPLAINT_CATEGORIES = tuple(_COMPLAINT_CATEGORIES)
 EVENT_KINDS = ("receipt", "acceptance_notice", "progress", "result", "follow_up", "note")
 NOTIFIED_BY = ("phone", "sms", "letter", "in_person", "online", "none")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")

@@ -7,6 +7,8 @@ import pytest
 from bureau.errors import InvalidInput
 from bureau.vocabulary import (
     CHANNELS,
+    COMPLAINT_CATEGORIES,
+    DESKS,
     FIVE_ENTERS,
     INDUSTRIES,
     MUST_VISIT_CATEGORIES,
@@ -25,6 +27,8 @@ ALL = {
     "INDUSTRIES": INDUSTRIES,
     "POLLUTANTS": POLLUTANTS,
     "CHANNELS": CHANNELS,
+    "COMPLAINT_CATEGORIES": COMPLAINT_CATEGORIES,
+    "DESKS": DESKS,
     "FIVE_ENTERS": FIVE_ENTERS,
 }
 
@@ -129,3 +133,8 @@ def test_choice_problem_does_not_raise():
 def test_label_of():
     assert label_of("noise", POLLUTANTS) == "噪声"
     assert label_of("unknown", POLLUTANTS) == "unknown"
+
+
+def test_complaint_categories_are_the_pollutants_then_ecology_and_other():
+    assert tuple(COMPLAINT_CATEGORIES) == (*POLLUTANTS, "ecology", "other")
+    assert all(COMPLAINT_CATEGORIES[code] == label for code, label in POLLUTANTS.items())

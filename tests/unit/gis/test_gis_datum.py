@@ -131,3 +131,49 @@ def test_to_wgs84_refuses_non_numbers(lon: object, lat: object) -> None:
     with pytest.raises(GeometryError) as exc:
         to_wgs84(lon, lat, "gcj02")  # type: ignore[arg-type]
     assert exc.value.code == "not_a_number"
+
+
+# Published WGS-84 -> GCJ-02 pairs from an independent implementation's test suite:
+# googollee/eviltransform, python/test.py and go/transform_test.go (wgsLat, wgsLng, gcjLat,
+# gcjLng), the same three points repeated in its Haskell, C#, Ruby and MATLAB ports.
+EVILTRANSFORM_PAIRS = [
+    ((121.5272106, 31.1774276), (121.531541859215, 31.17530398364597)),  # Shanghai
+    ((113.912316, 22.543847), (113.9171764808363, 22.540796131694766)),  # Shenzhen
+    ((116.377817, 39.911954), (116.38404722455657, 39.91334545536069)),  # Beijing
+]
+
+
+@pytest.mark.parametrize("wgs, gcj", EVILTRANSFORM_PAIRS, ids=["shanghai", "shenzhen", "beijing"])
+def test_forward_and_inverse_against_published_gcj02_pairs(
+    wgs: tuple[float, float], gcj: tuple[float, float]
+) -> None:
+    # The offset is real (hundreds of metres), and both directions land within 2 m of the pair.
+    assert 400.0 < geodesic_distance_m(*wgs, *gcj) < 700.0
+    assert geodesic_distance_m(*from_wgs84(*wgs, "gcj02"), *gcj) < 2.0
+    assert geodesic_distance_m(*to_wgs84(*gcj, "gcj02"), *wgs) < 2.0
+
+
+def test_against_gcoord_published_vectors() -> None:
+    # hujiulong/gcoord, test/unit/crs/GCJ02.spec.js, for GCJ-02 (123, 45).
+    assert geodesic_distance_m(*to_wgs84(123, 45, "gcj02"), 122.99395597, 44.99804071) < 2.0
+    assert geodesic_distance_m(*gcj02_to_bd09(123, 45), 123.00636499, 45.00636899) < 2.0
+
+
+# A 1.5-degree grid over the mainland-China box the conversions apply to (Xinjiang to
+# Heilongjiang, Hainan to Inner Mongolia): 41 x 24 = 984 points.
+CHINA_GRID = [(73.5 + 1.5 * i, 18.0 + 1.5 * j) for i in range(41) for j in range(24)]
+
+
+@pytest.mark.parametrize("datum", ["gcj02", "bd09"])
+def test_round_trip_within_2_m_across_china(datum: str) -> None:
+    worst = max(
+        geodesic_distance_m(*p, *to_wgs84(*from_wgs84(*p, datum), datum)) for p in CHINA_GRID
+    )
+    assert worst < 0.05  # the requirement is 2 m; the iteration does far better
+
+
+@pytest.mark.parametrize("datum", ["gcj02", "bd09"])
+def test_offset_is_applied_everywhere_in_china(datum: str) -> None:
+    # A conversion that silently became the identity would pass every round trip.
+    offsets = [geodesic_distance_m(*p, *from_wgs84(*p, datum)) for p in CHINA_GRID]
+    assert min(offsets) > 1.0 and max(offsets) < 2000.0

@@ -1,0 +1,242 @@
+"""Is a visit's position plausible?  Flags with reasons and numbers, never a refusal.
+
+Inspectors work in hard conditions (DESIGN §5): under a factory roof the GPS drifts, in the hills
+it takes minutes to get a fix, and a phone may report a mocked location.  A visit is therefore
+always stored; :func:`check_visit` says what looks wrong so that a supervisor can judge:
+
+- ``missing_accuracy`` / ``invalid_accuracy``: the fix came without a usable accuracy radius;
+  the other checks then allow no error margin for this fix;
+- ``poor_accuracy``: the accuracy radius is larger than ``poor_accuracy_m``;
+- ``far_from_target``: the distance to the visit's target, less the accuracy radius, exceeds
+  ``far_from_target_m`` (so a poor fix standing at the gate is not called far away);
+- ``impossible_speed``: travelling from the same inspector's previous visit would have needed
+  more than ``max_speed_kmh``, after allowing both fixes' accuracy; moving beyond that margin
+  in zero time is impossible at any speed (reported with ``speed_kmh`` ``None``);
+- ``time_went_backwards``: this visit is earlier than the "previous" one (a reset device clock
+  or visits synced out of order); the speed is then judged on the absolute time difference;
+- ``mock_location``: the device reported that the position came from a mock-location app.
+
+Thresholds are :class:`PlausibilityThresholds`; distances are on the WGS-84 ellipsoid.
+Positions must already be valid WGS-84 (see :func:`gis.coordinates.validate_lonlat`); an
+invalid one raises :class:`~gis.errors.GeometryError`, as that is a bug in the caller, not a
+doubtful visit.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+
+from gis.coordinates import validate_accuracy
+from gis.distance import geodesic_distance_m
+from gis.errors import GeometryError
+from gis.flags import Flag, format_metres
+
+FAR_FROM_TARGET = "far_from_target"
+POOR_ACCURACY = "poor_accuracy"
+IMPOSSIBLE_SPEED = "impossible_speed"
+TIME_WENT_BACKWARDS = "time_went_backwards"
+MOCK_LOCATION = "mock_location"
+MISSING_ACCURACY = "missing_accuracy"
+INVALID_ACCURACY = "invalid_accuracy"
+
+#: Every code :func:`check_visit` may raise, in the order flags are listed.
+FLAG_CODES: tuple[str, ...] = (
+    MOCK_LOCATION,
+    MISSING_ACCURACY,
+    INVALID_ACCURACY,
+    POOR_ACCURACY,
+    FAR_FROM_TARGET,
+    TIME_WENT_BACKWARDS,
+    IMPOSSIBLE_SPEED,
+)
+
+
+@dataclass(frozen=True)
+class PlausibilityThresholds:
+    """When a visit is flagged.  Defaults: 500 m beyond accuracy, 100 m accuracy, 120 km/h.
+
+    500 m is the radius the bureau's "within 500 m" rules use; 100 m is about the worst a phone
+    reports with a real satellite fix (beyond it the position is a cell-tower or Wi-Fi guess);
+    120 km/h is the expressway speed limit, so anything faster between two county visits did
+    not happen by road.
+    """
+
+    far_from_target_m: float = 500.0
+    poor_accuracy_m: float = 100.0
+    max_speed_kmh: float = 120.0
+
+    def __post_init__(self) -> None:
+        for name in ("far_from_target_m", "poor_accuracy_m", "max_speed_kmh"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+                raise ValueError(f"{name} must be a positive number, got {value!r}")
+            if not math.isfinite(value):
+                raise ValueError(f"{name} must be finite, got {value!r}")
+
+
+DEFAULT_THRESHOLDS = PlausibilityThresholds()
+
+
+@dataclass(frozen=True)
+class PreviousVisit:
+    """The same inspector's previous visit: where, when, and (if known) how accurately."""
+
+    lon: float
+    lat: float
+    at: datetime
+    accuracy_m: float | None = None
+
+
+@dataclass(frozen=True)
+class VisitCheck:
+    """The flags for one visit and the numbers measured to decide them (``None``: not measured)."""
+
+    flags: tuple[Flag, ...]
+    accuracy_m: float | None = None
+    distance_to_target_m: float | None = None
+    distance_from_previous_m: float | None = None
+    elapsed_s: float | None = None
+    speed_kmh: float | None = None
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(flag.code for flag in self.flags)
+
+    @property
+    def plausible(self) -> bool:
+        return not self.flags
+
+
+def _accuracy(value: object) -> tuple[float | None, Flag | None]:
+    try:
+        return validate_accuracy(value), None
+    except GeometryError as exc:
+        return None, Flag(exc.code, exc.reason + "; the position is judged without a margin")
+
+
+def _aware(at: datetime, name: str) -> None:
+    if not isinstance(at, datetime) or at.tzinfo is None or at.utcoffset() is None:
+        raise ValueError(f"{name} must be a datetime with a time zone, got {at!r}")
+
+
+def check_visit(
+    lon: float,
+    lat: float,
+    accuracy_m: float | None,
+    at: datetime,
+    *,
+    mock_location: bool | None = None,
+    target: tuple[float, float] | None = None,
+    previous: PreviousVisit | None = None,
+    thresholds: PlausibilityThresholds = DEFAULT_THRESHOLDS,
+) -> VisitCheck:
+    """Flags for a visit at ``(lon, lat)`` at ``at`` (time-zone aware); an empty tuple if fine."""
+    _aware(at, "at")
+    flags: list[Flag] = []
+    if mock_location is True:
+        flags.append(
+            Flag(
+                MOCK_LOCATION, "the device reported the position as coming from a mock-location app"
+            )
+        )
+
+    accuracy, problem = _accuracy(accuracy_m)
+    if problem is not None:
+        flags.append(problem)
+    elif accuracy is not None and accuracy > thresholds.poor_accuracy_m:
+        flags.append(
+            Flag(
+                POOR_ACCURACY,
+                f"the fix is accurate only to {format_metres(accuracy)}, worse than "
+                f"{format_metres(thresholds.poor_accuracy_m)}",
+                {"accuracy_m": accuracy, "threshold_m": thresholds.poor_accuracy_m},
+            )
+        )
+    margin = accuracy or 0.0
+
+    to_target = None
+    if target is not None:
+        to_target = geodesic_distance_m(lon, lat, target[0], target[1])
+        beyond = to_target - margin
+        if beyond > thresholds.far_from_target_m:
+            flags.append(
+                Flag(
+                    FAR_FROM_TARGET,
+                    f"{format_metres(to_target)} from the target, {format_metres(beyond)} beyond "
+                    f"the fix's accuracy; more than {format_metres(thresholds.far_from_target_m)}",
+                    {
+                        "distance_m": to_target,
+                        "accuracy_m": accuracy,
+                        "beyond_accuracy_m": beyond,
+                        "threshold_m": thresholds.far_from_target_m,
+                    },
+                )
+            )
+
+    from_previous = elapsed = speed = None
+    if previous is not None:
+        _aware(previous.at, "previous.at")
+        from_previous = geodesic_distance_m(previous.lon, previous.lat, lon, lat)
+        previous_accuracy, _ = _accuracy(previous.accuracy_m)
+        allowance = margin + (previous_accuracy or 0.0)
+        moved = max(0.0, from_previous - allowance)
+        elapsed = (at - previous.at).total_seconds()
+        if elapsed < 0:
+            flags.append(
+                Flag(
+                    TIME_WENT_BACKWARDS,
+                    f"this visit is {-elapsed:.0f} s earlier than the inspector's previous visit; "
+                    "check the device clock",
+                    {"elapsed_s": elapsed},
+                )
+            )
+        seconds = abs(elapsed)
+        measured = {
+            "distance_m": from_previous,
+            "allowance_m": allowance,
+            "elapsed_s": elapsed,
+            "threshold_kmh": thresholds.max_speed_kmh,
+        }
+        if seconds == 0:
+            if moved > 0:
+                flags.append(
+                    Flag(
+                        IMPOSSIBLE_SPEED,
+                        f"{format_metres(from_previous)} from the previous visit with no time "
+                        "elapsed, beyond both fixes' accuracy",
+                        {**measured, "speed_kmh": None},
+                    )
+                )
+            else:
+                speed = 0.0
+        else:
+            speed = moved / seconds * 3.6
+            if speed > thresholds.max_speed_kmh:
+                flags.append(
+                    Flag(
+                        IMPOSSIBLE_SPEED,
+                        f"{format_metres(from_previous)} from the previous visit in "
+                        f"{_duration(seconds)} implies {speed:.0f} km/h, faster than "
+                        f"{thresholds.max_speed_kmh:g} km/h",
+                        {**measured, "speed_kmh": speed},
+                    )
+                )
+
+    return VisitCheck(
+        flags=tuple(sorted(flags, key=lambda f: FLAG_CODES.index(f.code))),
+        accuracy_m=accuracy,
+        distance_to_target_m=to_target,
+        distance_from_previous_m=from_previous,
+        elapsed_s=elapsed,
+        speed_kmh=speed,
+    )
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
