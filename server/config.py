@@ -28,6 +28,15 @@ _TYPED_SETTINGS: dict[str, type] = {
     "SYNC_CLOCK_SKEW_FLAG_SECONDS": int,
     "SYNC_PULL_DEFAULT_LIMIT": int,
     "SYNC_PULL_MAX_LIMIT": int,
+    "LINK_RADIUS_M": str,
+    "NEAR_PROJECT_M": int,
+    "DUPLICATE_RADIUS_M": int,
+    "DUPLICATE_DAYS": int,
+    "REBOUND_RADIUS_M": int,
+    "REBOUND_DAYS": int,
+    "VISIT_FAR_FROM_TARGET_M": int,
+    "VISIT_POOR_ACCURACY_M": int,
+    "VISIT_MAX_SPEED_KMH": int,
 }
 
 
@@ -59,6 +68,17 @@ def defaults(instance_path: Path) -> dict[str, object]:
         "SYNC_CLOCK_SKEW_FLAG_SECONDS": 300,
         "SYNC_PULL_DEFAULT_LIMIT": 500,
         "SYNC_PULL_MAX_LIMIT": 1000,
+        # The spatial rules (DESIGN §5). Linking radii per complaint category override the
+        # defaults in bureau/linking_defaults.py, e.g. "noise=300,odour=2500".
+        "LINK_RADIUS_M": "",
+        "NEAR_PROJECT_M": 500,
+        "DUPLICATE_RADIUS_M": 300,
+        "DUPLICATE_DAYS": 7,
+        "REBOUND_RADIUS_M": 1000,
+        "REBOUND_DAYS": 90,
+        "VISIT_FAR_FROM_TARGET_M": 500,
+        "VISIT_POOR_ACCURACY_M": 100,
+        "VISIT_MAX_SPEED_KMH": 120,
     }
 
 

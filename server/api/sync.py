@@ -36,6 +36,7 @@ from server.models import RegistryProposal, SyncConflict, SyncMerge, SyncMutatio
 from server.models.base import utcnow
 from server.services.proposals import decide as decide_on
 from server.services.proposals import wire as proposal_wire
+from server.services.spatial import spatial_settings
 from server.services.sync_conflicts import resolve_conflict
 from server.services.sync_pull import PullSettings, pull
 from server.services.sync_push import BatchProcessor, DeviceActor, Settings, limit_errors
@@ -126,7 +127,9 @@ class Push(MethodView):
     )
     def post(self, batch):
         """Push a batch of mutations; one outcome per mutation; replays are free."""
-        processor = BatchProcessor(device_actor(), sync_settings(), service_area())
+        processor = BatchProcessor(
+            device_actor(), sync_settings(), service_area(), spatial_settings()
+        )
         answer = processor.process(batch)
         db.session.commit()
         return fast_json(answer)

@@ -42,6 +42,8 @@ class Complaint(Spatial, Syncable, Timestamped, Base):
     location_original: Mapped[dict | None] = mapped_column(sa.JSON)
     address: Mapped[str | None] = mapped_column(sa.String(300))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    #: when the case was last closed (rebound flags look for recently closed cases)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class ComplaintEvent(Syncable, Base):

@@ -19,6 +19,7 @@ from shapely.geometry.base import BaseGeometry
 
 from bureau.errors import InvalidInput
 from gis.geometry import to_ewkt, to_geojson
+from gis.routing import RoutingDecision, StationArea, choose_station
 from server.extensions import db
 from server.models import Enterprise, Person, Project, RecordHistory, Station, SyncTombstone
 
@@ -48,14 +49,16 @@ class StationLocator:
     """Which station's area contains a geometry, decided in Python from the stations loaded once.
 
     Station areas are few (a county has a handful of townships), so a prepared-polygon test per
-    record beats a spatial join per batch and behaves identically on both backends.
+    record beats a spatial join per batch and behaves identically on both backends. Where areas
+    overlap, :func:`gis.routing.choose_station` decides (smallest area, then lowest code).
     """
 
     def __init__(self, stations: Sequence[tuple[int, str, BaseGeometry]]):
-        self._stations = [(sid, code, area) for sid, code, area in stations]
-        for _sid, _code, area in self._stations:
-            shapely.prepare(area)
-        self._by_code = {code: sid for sid, code, _area in self._stations}
+        self._stations = [StationArea(code, sid, area) for sid, code, area in stations]
+        self._areas = {s.code: s.as_candidate() for s in self._stations}
+        for station in self._stations:
+            shapely.prepare(station.area)
+        self._by_code = {s.code: s.id for s in self._stations}
 
     @classmethod
     def load(cls) -> StationLocator:
@@ -65,14 +68,14 @@ class StationLocator:
     def id_for_code(self, code: str) -> int | None:
         return self._by_code.get(code)
 
+    def route(self, geom: BaseGeometry) -> RoutingDecision:
+        point = geom if geom.geom_type == "Point" else geom.representative_point()
+        return choose_station([self._areas[s.code] for s in self._stations if s.area.covers(point)])
+
     def station_for(self, geom: BaseGeometry | None) -> int | None:
         if geom is None:
             return None
-        point = geom if geom.geom_type == "Point" else geom.representative_point()
-        for sid, _code, area in self._stations:
-            if area.covers(point):
-                return sid
-        return None
+        return self.route(geom).station_id
 
 
 def _values(kind: str, record: Any, locator: StationLocator) -> dict[str, Any]:

@@ -45,6 +45,14 @@ from server.models import (
 )
 from server.models.base import utcnow
 from server.services.registry import StationLocator
+from server.services.spatial import (
+    SpatialSettings,
+    VisitFix,
+    analyse_complaint,
+    fixes_of,
+    store_visit_flags,
+    visit_flags,
+)
 from server.services.sync_entities import ADAPTERS, load_rows, point_in, proposal_kind
 from server.services.sync_wire import wire_point
 from sync.clock import clock_skew_seconds, skew_flagged
@@ -170,14 +178,22 @@ def allocate_block(size: int) -> int:
 
 
 class BatchProcessor:
-    def __init__(self, actor: DeviceActor, settings: Settings, service_area: BBox | None):
+    def __init__(
+        self,
+        actor: DeviceActor,
+        settings: Settings,
+        service_area: BBox | None,
+        spatial: SpatialSettings | None = None,
+    ):
         self.actor = actor
         self.settings = settings
+        self.spatial = spatial or SpatialSettings()
         self.context = Context(service_area=service_area)
         self.now = utcnow()
         self.seq = SeqAllocator(64)
         self._locator: StationLocator | None = None
         self._bulk_rows: list[dict[str, Any]] = []
+        self._bulk_fixes: list[VisitFix] = []
         self._bulk_outcomes: list[Outcome] = []
 
     # -- entry point ------------------------------------------------------------------------
@@ -401,14 +417,17 @@ class BatchProcessor:
 
     # -- create / update / delete -------------------------------------------------------------
 
+    def _station_locator(self) -> StationLocator:
+        if self._locator is None:
+            self._locator = StationLocator.load()
+        return self._locator
+
     def _locate(self, location: dict | None) -> int | None:
         if location is None:
             return None
-        if self._locator is None:
-            self._locator = StationLocator.load()
         from shapely.geometry import Point
 
-        return self._locator.station_for(Point(*location["coordinates"]))
+        return self._station_locator().station_for(Point(*location["coordinates"]))
 
     def _station_for_new(self, location: dict | None) -> int | None:
         return (
@@ -516,6 +535,10 @@ class BatchProcessor:
             )
         db.session.add(row)
         db.session.flush()
+        if entity == "complaint":
+            analyse_complaint(row, self.spatial, self._station_locator())
+        elif entity == "visit":
+            store_visit_flags(visit_flags(fixes_of([row]), self.spatial))
         record = adapter.to_wire(row)
         if adapter.mergeable:
             self._history(entity, uid, 1, adapter.merge_fields(record))
@@ -604,6 +627,19 @@ class BatchProcessor:
                 )
             )
         self._bulk_rows, self._bulk_outcomes = rows, pending
+        self._bulk_fixes = [
+            VisitFix(
+                row["uid"],
+                row["inspector_id"],
+                *outcome.record["location"]["coordinates"][:2],
+                row["accuracy_m"],
+                row["visited_at"],
+                row["mock_location"],
+                row["target_kind"],
+                row["target_ref"],
+            )
+            for row, outcome in zip(rows, pending, strict=True)
+        ]
         for outcome in pending:
             outcomes[outcome.mutation["id"]] = outcome
         return outcomes
@@ -612,15 +648,18 @@ class BatchProcessor:
         """Insert the prepared visits, taking their sequence values last: the counter's row
         lock is then held only for the writes and the commit, not for the validation."""
         rows, pending = self._bulk_rows, self._bulk_outcomes
-        self._bulk_rows, self._bulk_outcomes = [], []
         if not rows:
             return
+        flags = visit_flags(self._bulk_fixes, self.spatial)  # reads only: before the lock
         for row in rows:
             row["sync_seq"] = self.seq()
         try:
             with db.session.begin_nested():
                 insert_rows(db.session, Visit.__table__, rows)
+                store_visit_flags(flags)
+            self._bulk_rows, self._bulk_outcomes, self._bulk_fixes = [], [], []
         except sa.exc.SQLAlchemyError:
+            self._bulk_rows, self._bulk_outcomes, self._bulk_fixes = [], [], []
             # Something in the lot is off; find it one by one so the rest still lands, and
             # correct the outcomes already stored for them.
             for outcome in pending:
@@ -687,7 +726,11 @@ class BatchProcessor:
             row.version = new_version
             row.sync_seq = self.seq()
             row.origin_device_id = self.actor.device_id
+            if entity == "complaint" and result.values.get("status") == "closed":
+                row.closed_at = self.now
             db.session.flush()
+            if entity == "complaint" and "location" in result.values:
+                analyse_complaint(row, self.spatial, self._station_locator())
             record = adapter.to_wire(row)
             self._history(entity, uid, new_version, adapter.merge_fields(record))
         else:

@@ -1,4 +1,4 @@
-"""Spatial core: complaint links, complaint and visit flags, business desk
+"""Spatial core: complaint links, complaint and visit flags, business desk, closing time
 
 Revision ID: 0003
 Revises: 0002
@@ -60,14 +60,17 @@ def upgrade():
     )
     op.create_index(op.f('ix_visit_flag_visit_id'), 'visit_flag', ['visit_id'], unique=False)
     op.add_column('complaint', sa.Column('desk', sa.String(length=32), nullable=True))
+    op.add_column('complaint', sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade():
     if op.get_bind().dialect.name == 'sqlite':
         # SQLite drops a column in place (3.35+); a batch copy would lose SpatiaLite's
         # registration of the complaint's geometry column.
+        op.execute('ALTER TABLE complaint DROP COLUMN closed_at')
         op.execute('ALTER TABLE complaint DROP COLUMN desk')
     else:
+        op.drop_column('complaint', 'closed_at')
         op.drop_column('complaint', 'desk')
     op.drop_index(op.f('ix_visit_flag_visit_id'), table_name='visit_flag')
     op.drop_table('visit_flag')

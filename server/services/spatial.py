@@ -1,0 +1,443 @@
+"""The spatial core at work on stored records: routing, linking and flags for complaints, and
+plausibility for visits (DESIGN §5).
+
+The rules are pure functions in :mod:`gis` and :mod:`bureau`; this module only finds their
+inputs with portable spatial SQL (an index-backed box around the point, then the exact
+ellipsoidal test, the same on PostGIS and SpatiaLite) and stores what they conclude. Every
+distance a rule compares is computed in Python from the coordinates, so both backends reach
+the same answers on the same data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from geoalchemy2.shape import to_shape
+from shapely.geometry import Point
+from shapely.ops import nearest_points
+
+from bureau.complaint_flags import (
+    NEW_PROJECT_STATUSES,
+    ClosedCase,
+    ComplaintPoint,
+    ProjectSite,
+    duplicate_flags,
+    near_new_project_flags,
+    rebound_flags,
+)
+from bureau.errors import InvalidInput
+from bureau.linking_defaults import linking_rules
+from bureau.scope import desk_for
+from gis.bbox import BBox
+from gis.distance import geodesic_distance_m, metres_to_degree_deltas
+from gis.flags import Flag
+from gis.linking import EnterpriseCandidate, LinkingRules, Suggestion, rank_candidates
+from gis.plausibility import PlausibilityThresholds, PreviousVisit, check_visit
+from gis.spatial_sql import dwithin_m, intersects_bbox, make_point
+from server.bulk import one_of
+from server.extensions import db
+from server.models import (
+    Complaint,
+    ComplaintFlag,
+    ComplaintLink,
+    Enterprise,
+    Person,
+    Project,
+    Visit,
+    VisitFlag,
+)
+from server.models.base import utcnow
+from server.services.registry import StationLocator
+from server.services.sync_wire import wire_point
+
+OUTSIDE_STATION = "outside_station_area"
+#: a previous visit further back than this says nothing about travel speed
+PREVIOUS_VISIT_WINDOW = timedelta(hours=12)
+
+
+@dataclass(frozen=True)
+class SpatialSettings:
+    linking: LinkingRules = field(default_factory=linking_rules)
+    near_project_m: float = 500.0
+    duplicate_radius_m: float = 300.0
+    duplicate_days: float = 7
+    rebound_radius_m: float = 1000.0
+    rebound_days: float = 90
+    visits: PlausibilityThresholds = field(default_factory=PlausibilityThresholds)
+
+
+def spatial_settings() -> SpatialSettings:
+    config = current_app.config["FIELDSYNC"]
+    return SpatialSettings(
+        linking=linking_rules(radius_m=parse_radii(str(config.get("LINK_RADIUS_M") or ""))),
+        near_project_m=float(config["NEAR_PROJECT_M"]),
+        duplicate_radius_m=float(config["DUPLICATE_RADIUS_M"]),
+        duplicate_days=float(config["DUPLICATE_DAYS"]),
+        rebound_radius_m=float(config["REBOUND_RADIUS_M"]),
+        rebound_days=float(config["REBOUND_DAYS"]),
+        visits=PlausibilityThresholds(
+            far_from_target_m=float(config["VISIT_FAR_FROM_TARGET_M"]),
+            poor_accuracy_m=float(config["VISIT_POOR_ACCURACY_M"]),
+            max_speed_kmh=float(config["VISIT_MAX_SPEED_KMH"]),
+        ),
+    )
+
+
+def parse_radii(text: str) -> dict[str, float]:
+    """``"noise=300,odour=2500"`` → ``{"noise": 300.0, "odour": 2500.0}``."""
+    radii: dict[str, float] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        category, _, value = part.partition("=")
+        try:
+            radii[category.strip()] = float(value)
+        except ValueError as error:
+            raise InvalidInput(
+                f"LINK_RADIUS_M: {part!r} is not category=metres",
+                errors={"LINK_RADIUS_M": [part]},
+            ) from error
+    return radii
+
+
+def around(lon: float, lat: float, metres: float) -> BBox:
+    """A box that surely holds the circle of ``metres`` around the point (index pre-filter)."""
+    dlon, dlat = metres_to_degree_deltas(lat, metres)
+    return BBox(
+        max(lon - dlon, -180.0),
+        max(lat - dlat, -90.0),
+        min(lon + dlon, 180.0),
+        min(lat + dlat, 90.0),
+    )
+
+
+def _near(column, lon: float, lat: float, metres: float):
+    return sa.and_(
+        intersects_bbox(column, around(lon, lat, metres)),
+        dwithin_m(column, make_point(lon, lat), metres),
+    )
+
+
+def _lonlat(geometry) -> tuple[float, float] | None:
+    """A stored point (WKB from the database, or EWKT just assigned) as ``(lon, lat)``."""
+    found = wire_point(geometry)
+    return None if found is None else tuple(found["coordinates"][:2])
+
+
+# -- complaints ------------------------------------------------------------------------------
+
+
+def enterprise_candidates(lon: float, lat: float, radius_m: float) -> list[EnterpriseCandidate]:
+    rows = db.session.execute(
+        sa.select(Enterprise.id, Enterprise.location, Enterprise.industry, Enterprise.pollutants)
+        .where(_near(Enterprise.location, lon, lat, radius_m))
+        .order_by(Enterprise.id)
+    ).all()
+    out = []
+    for eid, location, industry, pollutants in rows:
+        point = to_shape(location)
+        out.append(
+            EnterpriseCandidate(
+                eid,
+                geodesic_distance_m(lon, lat, point.x, point.y),
+                industry,
+                tuple(pollutants or ()),
+            )
+        )
+    return out
+
+
+def suggest_enterprises(
+    category: str, lon: float, lat: float, settings: SpatialSettings
+) -> list[Suggestion]:
+    radius = settings.linking.radius_for(category)
+    return rank_candidates(category, enterprise_candidates(lon, lat, radius), settings.linking)
+
+
+def link_complaint(complaint: Complaint, settings: SpatialSettings) -> list[ComplaintLink]:
+    """Replace the complaint's undecided suggestions with fresh ones; decided links stay."""
+    links = list(
+        db.session.execute(
+            sa.select(ComplaintLink).where(ComplaintLink.complaint_id == complaint.id)
+        ).scalars()
+    )
+    decided = {link.enterprise_id for link in links if link.status != "suggested"}
+    for link in links:
+        if link.status == "suggested":
+            db.session.delete(link)
+    db.session.flush()
+    where = _lonlat(complaint.location)
+    if where is None:
+        return []
+    fresh = []
+    suggestions = suggest_enterprises(complaint.category, *where, settings)
+    for rank, suggestion in enumerate(
+        (s for s in suggestions if s.enterprise_id not in decided), start=1
+    ):
+        fresh.append(
+            ComplaintLink(
+                complaint_id=complaint.id,
+                enterprise_id=suggestion.enterprise_id,
+                rank=rank,
+                distance_m=suggestion.distance_m,
+                score=suggestion.score,
+                reasons=list(suggestion.reasons),
+            )
+        )
+    db.session.add_all(fresh)
+    return fresh
+
+
+def complaint_flags(
+    complaint: Complaint, settings: SpatialSettings, locator: StationLocator | None = None
+) -> list[Flag]:
+    where = _lonlat(complaint.location)
+    if where is None:
+        return []
+    lon, lat = where
+    flags: list[Flag] = []
+    projects = db.session.execute(
+        sa.select(Project.id, Project.name, Project.status, Project.footprint).where(
+            Project.status.in_(sorted(NEW_PROJECT_STATUSES)),
+            _near(Project.footprint, lon, lat, settings.near_project_m),
+        )
+    ).all()
+    flags += near_new_project_flags(
+        lon,
+        lat,
+        [ProjectSite(pid, status, to_shape(fp), name) for pid, name, status, fp in projects],
+        within_m=settings.near_project_m,
+    )
+    received = complaint.received_at
+    window = timedelta(days=settings.duplicate_days)
+    earlier = db.session.execute(
+        sa.select(Complaint.uid, Complaint.category, Complaint.location, Complaint.received_at)
+        .where(
+            Complaint.category == complaint.category,
+            Complaint.id != complaint.id,
+            Complaint.received_at >= received - window,
+            Complaint.received_at <= received,
+            _near(Complaint.location, lon, lat, settings.duplicate_radius_m),
+        )
+        .order_by(Complaint.id)
+    ).all()
+    flags += duplicate_flags(
+        ComplaintPoint(complaint.uid, complaint.category, lon, lat, received),
+        [ComplaintPoint(uid, cat, *_lonlat(loc), at) for uid, cat, loc, at in earlier],
+        radius_m=settings.duplicate_radius_m,
+        within_days=settings.duplicate_days,
+    )
+    closed = db.session.execute(
+        sa.select(Complaint.uid, Enterprise.id, Enterprise.location, Complaint.closed_at)
+        .join(ComplaintLink, ComplaintLink.complaint_id == Complaint.id)
+        .join(Enterprise, Enterprise.id == ComplaintLink.enterprise_id)
+        .where(
+            ComplaintLink.status == "confirmed",
+            Complaint.closed_at.is_not(None),
+            Complaint.closed_at >= received - timedelta(days=settings.rebound_days),
+            Complaint.closed_at <= received,
+            Complaint.id != complaint.id,
+            _near(Enterprise.location, lon, lat, settings.rebound_radius_m),
+        )
+        .order_by(Complaint.id, Enterprise.id)
+    ).all()
+    flags += rebound_flags(
+        lon,
+        lat,
+        received,
+        [ClosedCase(uid, eid, *_lonlat(loc), at) for uid, eid, loc, at in closed],
+        radius_m=settings.rebound_radius_m,
+        window_days=settings.rebound_days,
+    )
+    if locator is not None and complaint.station_id is not None:
+        decision = locator.route(Point(lon, lat))
+        if decision.station_id != complaint.station_id:
+            flags.append(
+                Flag(
+                    OUTSIDE_STATION,
+                    f"the location lies outside the station's area ({decision.reason})",
+                    {"routed_to": decision.destination},
+                    related=decision.station_code,
+                )
+            )
+    return flags
+
+
+def flag_complaint(
+    complaint: Complaint, settings: SpatialSettings, locator: StationLocator | None = None
+) -> list[ComplaintFlag]:
+    """Replace the complaint's flags with freshly computed ones."""
+    db.session.execute(sa.delete(ComplaintFlag).where(ComplaintFlag.complaint_id == complaint.id))
+    rows = [
+        ComplaintFlag(
+            complaint_id=complaint.id,
+            code=flag.code,
+            reason=flag.reason,
+            measured=dict(flag.measured),
+            related=None if flag.related is None else str(flag.related),
+        )
+        for flag in complaint_flags(complaint, settings, locator)
+    ]
+    db.session.add_all(rows)
+    return rows
+
+
+def analyse_complaint(
+    complaint: Complaint, settings: SpatialSettings, locator: StationLocator
+) -> None:
+    """Desk, links and flags for a new complaint or one whose location was corrected."""
+    complaint.desk = desk_for(complaint.category)
+    db.session.flush()
+    link_complaint(complaint, settings)
+    flag_complaint(complaint, settings, locator)
+
+
+# -- visits ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VisitFix:
+    """What plausibility needs of one visit."""
+
+    uid: str
+    inspector_id: int | None
+    lon: float
+    lat: float
+    accuracy_m: float | None
+    at: datetime
+    mock_location: bool | None
+    target_kind: str
+    target_ref: str | None
+
+
+def _targets(fixes: Sequence[VisitFix]) -> dict[tuple[str, str], Any]:
+    """The geometry of every visit target named in ``fixes``, by (kind, ref)."""
+    wanted: dict[str, set[str]] = {}
+    for fix in fixes:
+        if fix.target_ref and fix.target_kind != "place":
+            wanted.setdefault(fix.target_kind, set()).add(fix.target_ref)
+    found: dict[tuple[str, str], Any] = {}
+    sources = {
+        "enterprise": (Enterprise.credit_code, Enterprise.location),
+        "person": (Person.ref, Person.location),
+        "project": (Project.approval_number, Project.footprint),
+        "complaint": (Complaint.uid, Complaint.location),
+    }
+    for kind, refs in wanted.items():
+        key, geometry = sources[kind]
+        for ref, value in db.session.execute(
+            sa.select(key, geometry).where(key.in_(sorted(refs)), geometry.is_not(None))
+        ):
+            found[(kind, ref)] = to_shape(value)
+    return found
+
+
+def _previous_fixes(fixes: Sequence[VisitFix]) -> dict[int, list[tuple[datetime, PreviousVisit]]]:
+    """Each inspector's stored visits in the window before the earliest of ``fixes``."""
+    inspectors = sorted({f.inspector_id for f in fixes if f.inspector_id is not None})
+    if not inspectors:
+        return {}
+    start = min(f.at for f in fixes) - PREVIOUS_VISIT_WINDOW
+    end = max(f.at for f in fixes)
+    rows = db.session.execute(
+        sa.select(Visit.inspector_id, Visit.location, Visit.visited_at, Visit.accuracy_m).where(
+            Visit.inspector_id.in_(inspectors),
+            Visit.visited_at >= start,
+            Visit.visited_at < end,
+            sa.not_(one_of(db.session, Visit.uid, [f.uid for f in fixes])),
+        )
+    ).all()
+    out: dict[int, list[tuple[datetime, PreviousVisit]]] = {}
+    for inspector, location, at, accuracy in rows:
+        point = to_shape(location)
+        out.setdefault(inspector, []).append((at, PreviousVisit(point.x, point.y, at, accuracy)))
+    return out
+
+
+def visit_flags(fixes: Sequence[VisitFix], settings: SpatialSettings) -> dict[str, list[Flag]]:
+    """Plausibility flags per visit uid (only visits with flags appear)."""
+    if not fixes:
+        return {}
+    targets = _targets(fixes)
+    history = _previous_fixes(fixes)
+    for fix in fixes:
+        if fix.inspector_id is not None:
+            history.setdefault(fix.inspector_id, []).append(
+                (fix.at, PreviousVisit(fix.lon, fix.lat, fix.at, fix.accuracy_m))
+            )
+    for entries in history.values():
+        entries.sort(key=lambda item: item[0])
+    out: dict[str, list[Flag]] = {}
+    for fix in fixes:
+        previous = None
+        for at, visit in history.get(fix.inspector_id, []):
+            if at >= fix.at:
+                break
+            previous = visit
+        target = None
+        geometry = targets.get((fix.target_kind, fix.target_ref or ""))
+        if geometry is not None:
+            nearest = nearest_points(geometry, Point(fix.lon, fix.lat))[0]
+            target = (nearest.x, nearest.y)
+        check = check_visit(
+            fix.lon,
+            fix.lat,
+            fix.accuracy_m,
+            fix.at,
+            mock_location=fix.mock_location,
+            target=target,
+            previous=previous,
+            thresholds=settings.visits,
+        )
+        if check.flags:
+            out[fix.uid] = list(check.flags)
+    return out
+
+
+def store_visit_flags(flags: dict[str, list[Flag]]) -> int:
+    """Store flags for visits already written (found by uid); returns how many were stored."""
+    if not flags:
+        return 0
+    ids = dict(
+        db.session.execute(
+            sa.select(Visit.uid, Visit.id).where(one_of(db.session, Visit.uid, list(flags)))
+        ).all()
+    )
+    now = utcnow()
+    rows = [
+        VisitFlag(
+            visit_id=ids[uid],
+            code=flag.code,
+            reason=flag.reason,
+            measured=dict(flag.measured),
+            related=None if flag.related is None else str(flag.related),
+            created_at=now,
+        )
+        for uid, found in flags.items()
+        for flag in found
+    ]
+    db.session.add_all(rows)
+    return len(rows)
+
+
+def fixes_of(visits: Iterable[Visit]) -> list[VisitFix]:
+    out = []
+    for visit in visits:
+        lon, lat = _lonlat(visit.location)
+        out.append(
+            VisitFix(
+                visit.uid,
+                visit.inspector_id,
+                lon,
+                lat,
+                visit.accuracy_m,
+                visit.visited_at,
+                visit.mock_location,
+                visit.target_kind,
+                visit.target_ref,
+            )
+        )
+    return out
