@@ -29,7 +29,10 @@ from bureau.vocabulary import ROLES
 
 __all__ = [
     "COUNTY_READERS",
+    "DECIDE_LINKS",
+    "LINK_DECIDERS",
     "MANAGE_ACCOUNTS",
+    "READ_CASES",
     "READ_PEOPLE",
     "READ_REGISTRY",
     "WRITE_PEOPLE",
@@ -56,6 +59,10 @@ class Action(StrEnum):
     """Create, change or retire must-visit people."""
     MANAGE_ACCOUNTS = "manage_accounts"
     """Create and disable users and devices."""
+    READ_CASES = "read_cases"
+    """Read complaints with their suggested enterprises and flags, and flagged visits."""
+    DECIDE_LINKS = "decide_links"
+    """Confirm or reject an enterprise suggested for a complaint."""
 
 
 READ_REGISTRY = Action.READ_REGISTRY
@@ -63,6 +70,11 @@ WRITE_REGISTRY = Action.WRITE_REGISTRY
 READ_PEOPLE = Action.READ_PEOPLE
 WRITE_PEOPLE = Action.WRITE_PEOPLE
 MANAGE_ACCOUNTS = Action.MANAGE_ACCOUNTS
+READ_CASES = Action.READ_CASES
+DECIDE_LINKS = Action.DECIDE_LINKS
+
+LINK_DECIDERS: tuple[str, ...] = ("leader", "officer", "station_staff")
+"""Roles that confirm or reject suggested links (station staff for their own station)."""
 
 COUNTY_READERS: tuple[str, ...] = ("leader", "officer", "intake", "auditor")
 """Roles that, at county level (no station), read everything."""
@@ -170,6 +182,30 @@ def _refusal(actor: Actor, action: Action, station_id: int | None) -> str | None
         if station_id is not None:
             who = f"{who}, or an account of station {station_id}"
         return _needs(f"reading must-visit people of {_station(station_id)}", who, actor)
+
+    if action is Action.READ_CASES:
+        if actor.station_id is None:
+            if role in COUNTY_READERS:
+                return None
+            return _needs("reading cases", "a county-level " + _either(COUNTY_READERS), actor)
+        if station_id == actor.station_id:
+            return None
+        return _needs(
+            f"reading cases of {_station(station_id)}",
+            f"a county-level {_either(COUNTY_READERS)}, or an account of that station",
+            actor,
+        )
+
+    if action is Action.DECIDE_LINKS:
+        county_ok = actor.station_id is None and role in ("leader", "officer")
+        station_ok = actor.station_id is not None and station_id == actor.station_id
+        if county_ok or (station_ok and role in LINK_DECIDERS):
+            return None
+        return _needs(
+            f"deciding suggested enterprises for {_station(station_id)}",
+            f"a county-level leader or officer, or a {_either(LINK_DECIDERS)} of that station",
+            actor,
+        )
 
     if action is Action.WRITE_REGISTRY:
         if role == "officer":

@@ -16,6 +16,7 @@ def register_blueprints(app: Flask, api: Api) -> None:
         people,
         photos,
         projects,
+        spatial,
         stations,
         sync,
     )
@@ -23,6 +24,6 @@ def register_blueprints(app: Flask, api: Api) -> None:
     register_field_docs(api.ma_plugin)
     app.register_blueprint(health.blp)
     app.register_blueprint(ogc.blp)
-    for module in (stations, enterprises, projects, people, accounts, sync, photos):
+    for module in (stations, enterprises, projects, people, accounts, sync, photos, spatial):
         api.register_blueprint(module.blp, url_prefix="/api/v1" + module.URL)
     accounts.register_public(app, api)

@@ -147,3 +147,36 @@ def test_actor_is_immutable():
     actor = Actor(1, "leader", None)
     with pytest.raises(AttributeError):
         actor.role = "admin"  # type: ignore[misc]
+
+
+# Cases and links, per (role, actor's station): Y/N for
+#   READ_CASES of OWN station, OTHER station, all (None);  DECIDE_LINKS of OWN, OTHER, None.
+CASES_TABLE = [
+    ("admin",         COUNTY,  "YYY", "YYY"),
+    ("admin",         OWN,     "YYY", "YYY"),
+    ("leader",        COUNTY,  "YYY", "YYY"),
+    ("officer",       COUNTY,  "YYY", "YYY"),
+    ("intake",        COUNTY,  "YYY", "NNN"),
+    ("auditor",       COUNTY,  "YYY", "NNN"),
+    ("inspector",     COUNTY,  "NNN", "NNN"),
+    ("station_staff", COUNTY,  "NNN", "NNN"),
+    ("leader",        OWN,     "YNN", "YNN"),
+    ("officer",       OWN,     "YNN", "YNN"),
+    ("intake",        OWN,     "YNN", "NNN"),
+    ("auditor",       OWN,     "YNN", "NNN"),
+    ("inspector",     OWN,     "YNN", "NNN"),
+    ("station_staff", OWN,     "YNN", "YNN"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("row", CASES_TABLE, ids=_case_id)
+def test_cases_and_links_table(row):
+    role, station, read, decide = row
+    actor = Actor(user_id=7, role=role, station_id=station)
+    for action, answers in ((Action.READ_CASES, read), (Action.DECIDE_LINKS, decide)):
+        for target, answer in zip((OWN, OTHER, None), answers, strict=True):
+            assert allowed(actor, action, station_id=target) is (answer == "Y"), (action, target)
+    if station is not None and role == "inspector":
+        with pytest.raises(Forbidden) as info:
+            authorize(actor, Action.DECIDE_LINKS, station_id=OWN)
+        assert "station_staff" in info.value.message

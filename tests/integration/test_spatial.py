@@ -1,0 +1,253 @@
+"""The spatial core on stored data: routing, linking, flags, plausibility and their endpoints."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+from geoalchemy2.shape import to_shape
+
+from bureau.linking_defaults import DEFAULT_LINKING_RULES
+from gis.datum import from_wgs84
+from gis.distance import geodesic_distance_m
+from gis.linking import EnterpriseCandidate, rank_candidates
+from gis.routing import StationArea, route_point
+from server.extensions import db
+from server.models import Complaint, Enterprise, Project, Station
+from tests.integration.helpers import bearer, token_for
+from tests.integration.sync_helpers import Device, complaint_fields, visit_fields
+
+OUTSIDE_EVERY_STATION = (118.5, 31.0)
+
+
+@pytest.fixture
+def desk(demo_app, demo_client):
+    """A county-level device (the intake desk's tablet): its complaints are routed by place."""
+    return Device.for_user(demo_app, demo_client, "officer")
+
+
+def registry(app):
+    with app.app_context():
+        enterprises = [
+            (e.id, e.credit_code, e.industry, tuple(e.pollutants), to_shape(e.location))
+            for e in db.session.execute(sa.select(Enterprise)).unique().scalars()
+        ]
+        projects = [
+            (p.id, p.status, to_shape(p.footprint))
+            for p in db.session.execute(sa.select(Project)).unique().scalars()
+        ]
+        stations = [
+            (s.id, s.code, to_shape(s.area))
+            for s in db.session.execute(sa.select(Station)).scalars()
+        ]
+    return enterprises, projects, stations
+
+
+def create_complaint(device, lon, lat, **extra):
+    fields = complaint_fields(location={"type": "Point", "coordinates": [lon, lat]}, **extra)
+    mutation = device.mutation("complaint", "create", fields)
+    answer, _ = device.push(mutation)
+    (result,) = answer["results"]
+    assert result["outcome"] == "applied", result
+    return result["record"]
+
+
+def get_json(client, token, path, status=200):
+    response = client.get(path, headers=bearer(token))
+    assert response.status_code == status, response.get_json()
+    return response.get_json()
+
+
+def stored(app, uid):
+    with app.app_context():
+        row = db.session.execute(sa.select(Complaint).where(Complaint.uid == uid)).scalar_one()
+        return row.station_id, row.desk
+
+
+def test_complaints_are_routed_to_the_station_containing_them(demo_app, demo_client, desk):
+    _e, _p, stations = registry(demo_app)
+    areas = [StationArea(code, sid, area) for sid, code, area in stations]
+    for sid, _code, area in stations:
+        inside = area.representative_point()
+        record = create_complaint(desk, inside.x, inside.y)
+        assert stored(demo_app, record["id"]) == (
+            route_point(inside.x, inside.y, areas).station_id,
+            "air",
+        )
+        assert stored(demo_app, record["id"])[0] == sid
+    outside = create_complaint(desk, *OUTSIDE_EVERY_STATION, category="noise")
+    assert stored(demo_app, outside["id"]) == (None, "noise")
+
+
+def test_suggested_enterprises_are_those_a_brute_force_search_ranks(demo_app, demo_client, desk):
+    enterprises, _p, _s = registry(demo_app)
+    officer = token_for(demo_app, "officer")
+    for category in ("odour", "noise", "waste_water"):
+        _id, _code, _industry, _pollutants, anchor = enterprises[len(category) * 7]
+        lon, lat = anchor.x + 0.004, anchor.y - 0.003
+        record = create_complaint(desk, lon, lat, category=category)
+        found = get_json(demo_client, officer, f"/api/v1/complaints/{record['id']}/links")["items"]
+        expected = rank_candidates(
+            category,
+            [
+                EnterpriseCandidate(eid, geodesic_distance_m(lon, lat, p.x, p.y), industry, poll)
+                for eid, _c, industry, poll, p in enterprises
+            ],
+            DEFAULT_LINKING_RULES,
+        )
+        assert expected, category
+        assert [link["enterprise_id"] for link in found] == [s.enterprise_id for s in expected]
+        assert [link["rank"] for link in found] == list(range(1, len(expected) + 1))
+        for link, suggestion in zip(found, expected, strict=True):
+            assert link["score"] == suggestion.score
+            assert link["distance_m"] == pytest.approx(suggestion.distance_m, abs=0.01)
+            assert link["status"] == "suggested" and link["reasons"]
+
+
+def test_near_new_project_and_duplicate_flags(demo_app, demo_client, desk):
+    _e, projects, _s = registry(demo_app)
+    officer = token_for(demo_app, "officer")
+    pid, _status, footprint = next(p for p in projects if p[1] == "under_construction")
+    centre = footprint.centroid
+    first = create_complaint(desk, centre.x, centre.y, category="dust")
+    flags = get_json(demo_client, officer, f"/api/v1/complaints/{first['id']}/flags")["items"]
+    near = [f for f in flags if f["code"] == "near_new_project"]
+    assert str(pid) in {f["related"] for f in near}
+    assert not [f for f in flags if f["code"] == "likely_duplicate"]
+
+    # 100 m further north, same category: a likely duplicate of the first; another category not
+    again = create_complaint(desk, centre.x, centre.y + 0.0009, category="dust")
+    other = create_complaint(desk, centre.x, centre.y + 0.0009, category="noise")
+    flags = get_json(demo_client, officer, f"/api/v1/complaints/{again['id']}/flags")["items"]
+    duplicates = [f for f in flags if f["code"] == "likely_duplicate"]
+    assert [f["related"] for f in duplicates] == [first["id"]]
+    assert duplicates[0]["measured"]["distance_m"] == pytest.approx(100, abs=2)
+    flags = get_json(demo_client, officer, f"/api/v1/complaints/{other['id']}/flags")["items"]
+    assert not [f for f in flags if f["code"] == "likely_duplicate"]
+
+    far = create_complaint(desk, *OUTSIDE_EVERY_STATION, category="dust")
+    flags = get_json(demo_client, officer, f"/api/v1/complaints/{far['id']}/flags")["items"]
+    assert flags == []
+
+
+def _push_status(device, record, status):
+    mutation = device.mutation(
+        "complaint", "update", {"status": status}, record["id"], record["version"]
+    )
+    answer, _ = device.push(mutation)
+    (result,) = answer["results"]
+    assert result["outcome"] in ("applied", "merged"), result
+    return result["record"]
+
+
+def test_decisions_survive_a_corrected_location_and_feed_rebounds(demo_app, demo_client, desk):
+    enterprises, _p, _s = registry(demo_app)
+    officer = token_for(demo_app, "officer")
+    eid, _code, _i, _poll, anchor = enterprises[3]
+    record = create_complaint(desk, anchor.x + 0.001, anchor.y, category="odour")
+    base = f"/api/v1/complaints/{record['id']}/links"
+    links = get_json(demo_client, officer, base)["items"]
+    chosen = next(link for link in links if link["enterprise_id"] == eid)
+    response = demo_client.post(
+        f"{base}/{chosen['id']}", json={"decision": "confirmed"}, headers=bearer(officer)
+    )
+    assert response.status_code == 200 and response.get_json()["status"] == "confirmed"
+
+    # the desk corrects the location to 20 km away: suggestions are recomputed, the decision stays
+    moved = desk.mutation(
+        "complaint",
+        "update",
+        {"location": {"type": "Point", "coordinates": list(OUTSIDE_EVERY_STATION)}},
+        record["id"],
+        record["version"],
+    )
+    answer, _ = desk.push(moved)
+    record = answer["results"][0]["record"]
+    after = get_json(demo_client, officer, base)["items"]
+    assert [link["enterprise_id"] for link in after if link["status"] == "confirmed"] == [eid]
+    assert all(link["status"] == "confirmed" for link in after)  # nothing within reach now
+
+    for status in ("accepted", "investigating", "resolved", "closed"):
+        record = _push_status(desk, record, status)
+    rebound = create_complaint(desk, anchor.x, anchor.y + 0.002, category="odour")
+    flags = get_json(demo_client, officer, f"/api/v1/complaints/{rebound['id']}/flags")["items"]
+    rebounds = [f for f in flags if f["code"] == "rebound"]
+    assert [f["related"] for f in rebounds] == [record["id"]]
+    assert rebounds[0]["measured"]["enterprise_id"] == eid
+
+
+def test_only_officers_leaders_and_own_station_staff_decide(demo_app, demo_client, desk):
+    record = create_complaint(desk, *OUTSIDE_EVERY_STATION)  # county desk: no station
+    base = f"/api/v1/complaints/{record['id']}/links"
+    leader = token_for(demo_app, "leader")
+    get_json(demo_client, leader, base)
+    staff = token_for(demo_app, "qs_staff")
+    refused = get_json(demo_client, staff, base, status=403)
+    assert refused["code"] == "forbidden"
+
+
+def test_visits_far_from_their_target_or_too_fast_are_flagged(demo_app, demo_client):
+    enterprises, _p, _s = registry(demo_app)
+    inspector = Device.for_user(demo_app, demo_client, "qs_inspector")
+    _eid, credit_code, _i, _poll, site = enterprises[0]
+    start = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)
+
+    def visit(lon, lat, minutes, **extra):
+        fields = visit_fields(lon, lat, visited_at=(start + timedelta(minutes=minutes)).isoformat())
+        fields.update(extra)
+        return inspector.mutation("visit", "create", fields)
+
+    at_site = visit(site.x, site.y, 0, target_kind="enterprise", target_ref=credit_code)
+    far_away = visit(site.x + 0.07, site.y, 120, target_kind="enterprise", target_ref=credit_code)
+    teleport = visit(site.x + 0.07 + 0.42, site.y, 130)  # ~40 km in 10 minutes
+    mocked = visit(site.x + 0.49, site.y, 300, mock_location=True)
+    answer, _ = inspector.push(at_site, far_away, teleport, mocked)
+    assert [r["outcome"] for r in answer["results"]] == ["applied"] * 4
+
+    county = token_for(demo_app, "leader")
+    page = get_json(demo_client, county, "/api/v1/visits/flags")
+    codes = {item["visit_id"]: {f["code"] for f in item["flags"]} for item in page["items"]}
+    assert codes == {
+        far_away["record_id"]: {"far_from_target"},
+        teleport["record_id"]: {"impossible_speed"},
+        mocked["record_id"]: {"mock_location"},
+    }
+    (far,) = [i for i in page["items"] if i["visit_id"] == far_away["record_id"]]
+    assert far["flags"][0]["measured"]["distance_m"] == pytest.approx(6600, rel=0.05)
+    only = get_json(demo_client, county, "/api/v1/visits/flags?code=impossible_speed")
+    assert [i["visit_id"] for i in only["items"]] == [teleport["record_id"]]
+    other_station = token_for(demo_app, "bh_staff")
+    assert get_json(demo_client, other_station, "/api/v1/visits/flags")["items"] == []
+
+
+def test_route_answers_before_registering(demo_app, demo_client):
+    _e, projects, stations = registry(demo_app)
+    officer = token_for(demo_app, "officer")
+    _pid, _status, footprint = next(p for p in projects if p[1] == "under_construction")
+    centre = footprint.centroid
+    lon, lat = from_wgs84(centre.x, centre.y, "gcj02")  # as a consumer map gives it
+    answer = get_json(
+        demo_client,
+        officer,
+        f"/api/v1/spatial/route?lon={lon}&lat={lat}&datum=gcj02&category=waste_gas",
+    )
+    got = answer["location"]["coordinates"]
+    assert geodesic_distance_m(got[0], got[1], centre.x, centre.y) < 0.5
+    expected = route_point(centre.x, centre.y, [StationArea(c, i, a) for i, c, a in stations])
+    assert answer["destination"] == expected.destination
+    assert answer["desk"] == "air"
+    assert "near_new_project" in {f["code"] for f in answer["flags"]}
+    assert answer["suggestions"] == sorted(answer["suggestions"], key=lambda s: -s["score"])
+
+    for query, field in [
+        ("lon=31.7&lat=119.9&category=odour", "lon"),  # swapped
+        ("lon=119.9&lat=31.7&category=smell", "category"),
+        ("lon=0&lat=0&category=odour", "lon"),
+    ]:
+        refused = get_json(demo_client, officer, f"/api/v1/spatial/route?{query}", status=422)
+        assert field in refused["errors"], refused
+    swapped = get_json(
+        demo_client, officer, "/api/v1/spatial/route?lon=31.7&lat=119.9&category=odour", 422
+    )
+    assert "swapped_coordinates" in swapped["errors"]["lon"][0]
