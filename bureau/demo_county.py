@@ -26,7 +26,7 @@ import random
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -356,6 +356,64 @@ def make_enterprise_csv(path: str | Path, n: int, seed: int = DEFAULT_SEED) -> P
     path = Path(path)
     _write_enterprise_csv(path, _enterprises(rng, towns, n))
     return path
+
+
+@dataclass(frozen=True)
+class ComplaintSeed:
+    """A complaint of a generated workload: what, where, when (UTC)."""
+
+    category: str
+    lon: float
+    lat: float
+    received_at: datetime
+
+
+#: complaint categories of a generated workload, weighted as a county's hotline sees them
+_WORKLOAD_CATEGORIES = (
+    ("odour", 6),
+    ("waste_gas", 5),
+    ("noise", 6),
+    ("dust", 4),
+    ("waste_water", 4),
+    ("solid_waste", 2),
+    ("hazardous_waste", 1),
+    ("other", 1),
+)
+
+
+def spatial_workload(
+    seed: int, enterprises: int, complaints: int
+) -> tuple[list[EnterpriseRecord], list[ComplaintSeed]]:
+    """Enterprises and complaints inside the demo county, for spatial tests and benchmarks.
+
+    Most complaints come from near an enterprise (within about 2 km), some from anywhere in
+    the county, and one in ten repeats an earlier complaint's category within 200 m a few days
+    later, so that links, duplicates and rebounds all occur. Same arguments, same data.
+    """
+    rng = random.Random(f"spatial-workload:{seed}:{enterprises}:{complaints}")
+    towns = _Towns(_stations(random.Random(seed)))
+    firms = list(_enterprises(rng, towns, enterprises))
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    out: list[ComplaintSeed] = []
+    for index in range(complaints):
+        at = start + timedelta(minutes=index * 90 + rng.randint(0, 60))
+        roll = rng.random()
+        if out and roll < 0.1:
+            earlier = out[rng.randrange(max(0, len(out) - 50), len(out))]
+            lon = earlier.lon + rng.uniform(-0.0015, 0.0015)
+            lat = earlier.lat + rng.uniform(-0.0012, 0.0012)
+            category = earlier.category
+        else:
+            category = _weighted(rng, _WORKLOAD_CATEGORIES)
+            if firms and roll < 0.8:
+                near = firms[rng.randrange(len(firms))].location
+                lon = near.x + rng.uniform(-0.02, 0.02)
+                lat = near.y + rng.uniform(-0.015, 0.015)
+            else:
+                point, _town = towns.random_point(rng)
+                lon, lat = point.x, point.y
+        out.append(ComplaintSeed(category, round(lon, _DECIMALS), round(lat, _DECIMALS), at))
+    return firms, out
 
 
 # --------------------------------------------------------------------------- stations

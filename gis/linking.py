@@ -162,19 +162,31 @@ def rank_candidates(
     """
     radius = rules.radius_for(category)
     total_weight = rules.distance_weight + rules.industry_weight + rules.pollutant_weight
-    suggestions: list[Suggestion] = []
+    industry_fits = rules.industry_fit.get(category, {})
+    scored = []
     for candidate in _check(candidates):
         distance = float(candidate.distance_m)
         if distance > radius:
             continue
         closeness = 1.0 - distance / radius
-        industry_fit = float(rules.industry_fit.get(category, {}).get(candidate.industry, 0.0))
+        industry_fit = float(industry_fits.get(candidate.industry, 0.0))
         pollutant_fit, pollutant = _best_pollutant(category, candidate.pollutants, rules)
         score = (
             rules.distance_weight * closeness
             + rules.industry_weight * industry_fit
             + rules.pollutant_weight * pollutant_fit
         ) / total_weight
+        rounded = round(score, _SCORE_DECIMALS)
+        scored.append(
+            (-rounded, distance, candidate.enterprise_id, candidate, industry_fit, pollutant_fit,
+             pollutant)
+        )  # fmt: skip
+    scored.sort(key=lambda item: item[:3])
+    if rules.max_suggestions is not None:
+        del scored[rules.max_suggestions :]
+    # reasons only for the suggestions kept: hundreds of candidates surround a complaint
+    suggestions = []
+    for negative, distance, _id, candidate, industry_fit, pollutant_fit, pollutant in scored:
         reasons = [
             f"{format_metres(distance)} away, within the {format_metres(radius)} search radius "
             f"for {category} complaints"
@@ -195,14 +207,11 @@ def rank_candidates(
         suggestions.append(
             Suggestion(
                 enterprise_id=candidate.enterprise_id,
-                score=round(score, _SCORE_DECIMALS),
+                score=-negative,
                 distance_m=distance,
                 industry_fit=industry_fit,
                 pollutant_fit=pollutant_fit,
                 reasons=tuple(reasons),
             )
         )
-    suggestions.sort(key=lambda s: (-s.score, s.distance_m, s.enterprise_id))
-    if rules.max_suggestions is not None:
-        del suggestions[rules.max_suggestions :]
     return suggestions

@@ -132,22 +132,22 @@ def _lonlat(geometry) -> tuple[float, float] | None:
 
 def enterprise_candidates(lon: float, lat: float, radius_m: float) -> list[EnterpriseCandidate]:
     rows = db.session.execute(
-        sa.select(Enterprise.id, Enterprise.location, Enterprise.industry, Enterprise.pollutants)
+        sa.select(
+            Enterprise.id,
+            sa.func.ST_X(Enterprise.location),
+            sa.func.ST_Y(Enterprise.location),
+            Enterprise.industry,
+            Enterprise.pollutants,
+        )
         .where(_near(Enterprise.location, lon, lat, radius_m))
         .order_by(Enterprise.id)
     ).all()
-    out = []
-    for eid, location, industry, pollutants in rows:
-        point = to_shape(location)
-        out.append(
-            EnterpriseCandidate(
-                eid,
-                geodesic_distance_m(lon, lat, point.x, point.y),
-                industry,
-                tuple(pollutants or ()),
-            )
+    return [
+        EnterpriseCandidate(
+            eid, geodesic_distance_m(lon, lat, x, y), industry, tuple(pollutants or ())
         )
-    return out
+        for eid, x, y, industry, pollutants in rows
+    ]
 
 
 def suggest_enterprises(
@@ -293,6 +293,21 @@ def analyse_complaint(
     db.session.flush()
     link_complaint(complaint, settings)
     flag_complaint(complaint, settings, locator)
+
+
+def route_and_analyse(
+    complaints: Iterable[Complaint], settings: SpatialSettings, locator: StationLocator
+) -> int:
+    """Route (station by place) and analyse complaints registered at the county desk, e.g. a
+    batch imported from the hotline's system; returns how many were done."""
+    done = 0
+    for complaint in complaints:
+        where = _lonlat(complaint.location)
+        if where is not None:
+            complaint.station_id = locator.route(Point(*where)).station_id
+        analyse_complaint(complaint, settings, locator)
+        done += 1
+    return done
 
 
 # -- visits ----------------------------------------------------------------------------------
