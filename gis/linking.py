@@ -152,6 +152,16 @@ def _best_pollutant(
     return best, best_code
 
 
+def fit_part(
+    category: str, industry: str, pollutants: tuple[str, ...], rules: LinkingRules
+) -> float:
+    """The weighted industry and pollutant fit of an enterprise for a category: the part of
+    its score that does not depend on distance (what a batch pre-selection needs per pair)."""
+    industry_fit = float(rules.industry_fit.get(category, {}).get(industry, 0.0))
+    pollutant_fit, _code = _best_pollutant(category, pollutants, rules)
+    return rules.industry_weight * industry_fit + rules.pollutant_weight * pollutant_fit
+
+
 def rank_candidates(
     category: str, candidates: Iterable[EnterpriseCandidate], rules: LinkingRules
 ) -> list[Suggestion]:

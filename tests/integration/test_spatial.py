@@ -251,3 +251,59 @@ def test_route_answers_before_registering(demo_app, demo_client):
         demo_client, officer, "/api/v1/spatial/route?lon=31.7&lat=119.9&category=odour", 422
     )
     assert "swapped_coordinates" in swapped["errors"]["lon"][0]
+
+
+def test_linking_many_at_once_stores_what_one_at_a_time_stores(demo_app):
+    """The batch path (one spatial join for all) and the registration path agree exactly."""
+    from bureau.demo_county import spatial_workload
+    from server.models import ComplaintLink
+    from server.services.linking_batch import link_many
+    from server.services.spatial import SpatialSettings, link_complaint
+
+    _firms, seeds = spatial_workload(7, 0, 300)
+    settings = SpatialSettings()
+
+    def snapshot():
+        rows = db.session.execute(sa.select(ComplaintLink)).scalars()
+        return sorted(
+            (r.complaint_id, r.rank, r.enterprise_id, r.score, r.distance_m, r.status, r.reasons)
+            for r in rows
+        )
+
+    with demo_app.app_context():
+        complaints = [
+            Complaint(
+                uid=f"batch-{i}",
+                version=1,
+                sync_seq=0,
+                channel="hotline_12369",
+                category=seed.category,
+                description="batch",
+                status="received",
+                location=f"SRID=4326;POINT ({seed.lon!r} {seed.lat!r})",
+                received_at=seed.received_at,
+            )
+            for i, seed in enumerate(seeds)
+        ]
+        db.session.add_all(complaints)
+        db.session.flush()
+        for complaint in complaints:
+            link_complaint(complaint, settings)
+        db.session.flush()
+        # an officer's decisions must survive either way
+        for link in db.session.execute(
+            sa.select(ComplaintLink).where(ComplaintLink.rank == 2).limit(20)
+        ).scalars():
+            link.status = "rejected"
+        db.session.flush()
+        for complaint in complaints:
+            link_complaint(complaint, settings)
+        db.session.flush()
+        one_at_a_time = snapshot()
+        stored = link_many(None, settings.linking)
+        db.session.flush()
+        at_once = snapshot()
+        db.session.rollback()
+    assert len(one_at_a_time) > 500
+    assert stored == sum(1 for row in at_once if row[5] == "suggested")
+    assert at_once == one_at_a_time
