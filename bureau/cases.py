@@ -121,7 +121,7 @@ class CaseEvent:
     why: str = ""
     status_before: str | None = None
     status_after: str | None = None
-    details: Mapping[str, object] = field(default=_EMPTY)
+    details: Mapping[str, object] = field(default_factory=lambda: _EMPTY, hash=False)
 
 
 @dataclass(frozen=True)
