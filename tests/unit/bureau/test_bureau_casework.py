@@ -706,3 +706,25 @@ def test_rules_refuse_a_clock_without_a_time_zone(clock):
     with pytest.raises(InvalidInput):
         reopen(case, reason="r", actor=LEADER, now=datetime(2024, 5, 1))
     assert reopen(case, reason="r", actor=LEADER, now=datetime(2024, 5, 1, tzinfo=UTC)).case
+
+
+def test_casework_rules_never_read_the_clock():
+    from pathlib import Path
+
+    import bureau
+
+    root = Path(bureau.__file__).parent
+    modules = (
+        "cases",
+        "casework",
+        "deadlines",
+        "supervision",
+        "repeat_complainants",
+        "case_stats",
+        "complainant_privacy",
+        "case_errors",
+    )
+    for name in modules:
+        source = (root / f"{name}.py").read_text(encoding="utf-8")
+        for call in ("datetime.now", "utcnow", "time.time(", "date.today"):
+            assert call not in source, f"{name} calls {call}"
