@@ -7,7 +7,12 @@ valid registry record is (:mod:`bureau.registry`, :mod:`bureau.credit_code`,
 county for demos (:mod:`bureau.demo_county`). Spatial rules that need the bureau's codes: which
 desk a complaint category goes to (:mod:`bureau.scope`), the default linking radii and fit
 tables (:mod:`bureau.linking_defaults`), and the flags a complaint gets from what lies around
-it (:mod:`bureau.complaint_flags`). Errors carry a code and an HTTP status but know
+it (:mod:`bureau.complaint_flags`). Casework: the case snapshot (:mod:`bureau.cases`), its clocks
+(:mod:`bureau.deadlines`), the lifecycle engine on :mod:`bureau.lifecycle`
+(:mod:`bureau.casework`, refusals in :mod:`bureau.case_errors`), supervision and escalation
+(:mod:`bureau.supervision`), repeat complainants (:mod:`bureau.repeat_complainants`),
+statistics (:mod:`bureau.case_stats`) and who sees a complainant
+(:mod:`bureau.complainant_privacy`). Errors carry a code and an HTTP status but know
 nothing of HTTP (:mod:`bureau.errors`).
 
 Imports allowed here: the standard library, shapely and :mod:`gis`. Nothing is imported eagerly

@@ -16,6 +16,7 @@ from types import MappingProxyType
 from bureau.errors import InvalidInput
 
 __all__ = [
+    "CASE_CLASSIFICATIONS",
     "CHANNELS",
     "COMPLAINT_CATEGORIES",
     "DESKS",
@@ -23,7 +24,10 @@ __all__ = [
     "INDUSTRIES",
     "MUST_VISIT_CATEGORIES",
     "POLLUTANTS",
+    "FOLLOW_UP_OUTCOMES",
     "PROJECT_STATUSES",
+    "REPLY_KINDS",
+    "REPLY_METHODS",
     "ROLES",
     "Vocabulary",
     "choice_problem",
@@ -144,7 +148,56 @@ CHANNELS: Vocabulary = _vocabulary(
         "referral": "转办",
     }
 )
-"""How a complaint reached the bureau (渠道)."""
+"""How a complaint reached the bureau (渠道). ``visit`` is the walk-in (来访), as in DESIGN §1."""
+
+REPLY_KINDS: Vocabulary = _vocabulary(
+    {
+        "receipt": "回执",
+        "acceptance_notice": "回告",
+        "progress": "回音",
+        "result": "回复",
+        "follow_up": "回访",
+    }
+)
+"""The five replies (五回) owed to a complainant, in the order they are given. The codes are the
+``kind`` of a synced ``complaint_event`` (:data:`sync.entities.EVENT_KINDS` adds ``note``)."""
+
+REPLY_METHODS: Vocabulary = _vocabulary(
+    {
+        "phone": "电话",
+        "sms": "短信",
+        "letter": "书面/信函",
+        "in_person": "当面",
+        "online": "网上答复",
+        "notice": "张贴公示",
+    }
+)
+"""How the complainant was told. ``notice`` (a notice posted at the site or on the village board)
+is for a complainant who left no way back (an anonymous letter); a reply always has a method."""
+
+CASE_CLASSIFICATIONS: Vocabulary = _vocabulary(
+    {
+        "environmental": "环境信访事项",
+        "petition": "信访事项",
+        "review_or_litigation": "应通过复议诉讼等法定途径解决",
+        "outside_remit": "不属本机关职能",
+        "not_acceptable": "不予受理",
+    }
+)
+"""What a received complaint is (定性), which decides its next status in
+:func:`bureau.casework.classify`: the first two are accepted; ``review_or_litigation`` is not
+accepted and the complainant is told the proper channel (administrative review or the courts);
+``outside_remit`` is referred to the competent department, the complainant told where;
+``not_acceptable`` is not accepted with a reason."""
+
+FOLLOW_UP_OUTCOMES: Vocabulary = _vocabulary(
+    {
+        "satisfied": "满意",
+        "unsatisfied": "不满意",
+        "polluting_enterprise": "企业仍在污染",
+    }
+)
+"""What a follow-up visit (回访) found: closed, reopened, or a rectification order (限期整改)."""
 
 FIVE_ENTERS: Vocabulary = _vocabulary(
     {

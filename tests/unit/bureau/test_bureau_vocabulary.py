@@ -6,14 +6,18 @@ import pytest
 
 from bureau.errors import InvalidInput
 from bureau.vocabulary import (
+    CASE_CLASSIFICATIONS,
     CHANNELS,
     COMPLAINT_CATEGORIES,
     DESKS,
     FIVE_ENTERS,
+    FOLLOW_UP_OUTCOMES,
     INDUSTRIES,
     MUST_VISIT_CATEGORIES,
     POLLUTANTS,
     PROJECT_STATUSES,
+    REPLY_KINDS,
+    REPLY_METHODS,
     ROLES,
     choice_problem,
     label_of,
@@ -30,7 +34,21 @@ ALL = {
     "COMPLAINT_CATEGORIES": COMPLAINT_CATEGORIES,
     "DESKS": DESKS,
     "FIVE_ENTERS": FIVE_ENTERS,
+    "REPLY_KINDS": REPLY_KINDS,
+    "REPLY_METHODS": REPLY_METHODS,
+    "CASE_CLASSIFICATIONS": CASE_CLASSIFICATIONS,
+    "FOLLOW_UP_OUTCOMES": FOLLOW_UP_OUTCOMES,
 }
+
+
+def test_the_five_replies_are_the_synced_event_kinds():
+    from sync.entities import EVENT_KINDS, NOTIFIED_BY
+
+    assert tuple(REPLY_KINDS) == ("receipt", "acceptance_notice", "progress", "result", "follow_up")
+    assert set(EVENT_KINDS) == set(REPLY_KINDS) | {"note"}
+    assert REPLY_KINDS["follow_up"] == "回访"
+    # every method a device may send, except "none": a reply always says how it was given
+    assert set(NOTIFIED_BY) - {"none"} <= set(REPLY_METHODS)
 
 
 def test_the_glossary_codes_are_present():
