@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import Mapping
 from pathlib import Path
@@ -66,4 +67,10 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
 
     register_blueprints(app, api)
     errors.register(app)
+    if not app.testing:
+        # The objects built so far (models, schemas, the OpenAPI document) live as long as the
+        # process. Left to the cyclic collector they are re-scanned on every full collection:
+        # 60-80 ms pauses in the middle of requests that allocate a lot (a pull page, linking
+        # a complaint near an industrial park). Frozen, they are never scanned again.
+        gc.freeze()
     return app

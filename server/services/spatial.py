@@ -38,7 +38,7 @@ from gis.distance import geodesic_distance_m, metres_to_degree_deltas
 from gis.flags import Flag
 from gis.linking import EnterpriseCandidate, LinkingRules, Suggestion, rank_candidates
 from gis.plausibility import PlausibilityThresholds, PreviousVisit, check_visit
-from gis.spatial_sql import dwithin_m, intersects_bbox, make_point
+from gis.spatial_sql import distance_m, dwithin_m, intersects_bbox, make_point
 from server.bulk import one_of
 from server.extensions import db
 from server.models import (
@@ -130,18 +130,43 @@ def _lonlat(geometry) -> tuple[float, float] | None:
 # -- complaints ------------------------------------------------------------------------------
 
 
-def enterprise_candidates(lon: float, lat: float, radius_m: float) -> list[EnterpriseCandidate]:
-    rows = db.session.execute(
+def enterprise_candidates(
+    lon: float, lat: float, category: str, rules: LinkingRules, keep: int | None = None
+) -> list[EnterpriseCandidate]:
+    """Enterprises within the category's radius, with distances measured here.
+
+    With ``keep``, the database returns only the ``keep`` best by the rules' own score (its
+    distances, the category's fit tables as CASE expressions): near an industrial park a
+    5 km radius holds a couple of thousand enterprises, and measuring each in Python would
+    cost more than the rest of registering the complaint. Ask for a few more than will be
+    kept, and rank them with :func:`gis.linking.rank_candidates`.
+    """
+    radius = rules.radius_for(category)
+    # one ellipsoidal distance per enterprise in the box, reused by the filter and the order
+    distance = distance_m(Enterprise.location, make_point(lon, lat)).label("d")
+    inner = (
         sa.select(
             Enterprise.id,
-            sa.func.ST_X(Enterprise.location),
-            sa.func.ST_Y(Enterprise.location),
+            sa.func.ST_X(Enterprise.location).label("x"),
+            sa.func.ST_Y(Enterprise.location).label("y"),
             Enterprise.industry,
             Enterprise.pollutants,
+            distance,
         )
-        .where(_near(Enterprise.location, lon, lat, radius_m))
-        .order_by(Enterprise.id)
-    ).all()
+        .where(intersects_bbox(Enterprise.location, around(lon, lat, radius)))
+        .subquery()
+    )
+    query = sa.select(inner.c.id, inner.c.x, inner.c.y, inner.c.industry, inner.c.pollutants).where(
+        inner.c.d <= radius
+    )
+    if keep is not None:
+        score = (
+            rules.distance_weight * (1.0 - inner.c.d / radius)
+            + rules.industry_weight * _industry_fit_sql(category, rules, inner.c.industry)
+            + rules.pollutant_weight * _pollutant_fit_sql(category, rules, inner.c.pollutants)
+        ) / (rules.distance_weight + rules.industry_weight + rules.pollutant_weight)
+        query = query.order_by(_rounded(score, 4).desc(), inner.c.d, inner.c.id).limit(keep)
+    rows = db.session.execute(query).all()
     return [
         EnterpriseCandidate(
             eid, geodesic_distance_m(lon, lat, x, y), industry, tuple(pollutants or ())
@@ -150,11 +175,40 @@ def enterprise_candidates(lon: float, lat: float, radius_m: float) -> list[Enter
     ]
 
 
+def _industry_fit_sql(category: str, rules: LinkingRules, industry):
+    fits = rules.industry_fit.get(category, {})
+    if not fits:
+        return sa.literal(0.0)
+    return sa.case(
+        *((industry == code, float(fit)) for code, fit in sorted(fits.items())), else_=0.0
+    )
+
+
+def _pollutant_fit_sql(category: str, rules: LinkingRules, pollutants):
+    """The best fit among the enterprise's declared pollutants (a JSON list of codes)."""
+    fits = sorted(rules.pollutant_fit.get(category, {}).items(), key=lambda item: -item[1])
+    if not fits:
+        return sa.literal(0.0)
+    text = sa.cast(pollutants, sa.Text)
+    return sa.case(*((text.contains(f'"{code}"'), float(fit)) for code, fit in fits), else_=0.0)
+
+
+def _rounded(value, digits: int):
+    if db.session.get_bind().dialect.name == "postgresql":
+        return sa.func.round(sa.cast(value, sa.Numeric), digits)
+    return sa.func.round(value, digits)
+
+
+#: candidates the database pre-selects beyond ``max_suggestions`` (see enterprise_candidates)
+PRESELECT_MARGIN = 5
+
+
 def suggest_enterprises(
     category: str, lon: float, lat: float, settings: SpatialSettings
 ) -> list[Suggestion]:
-    radius = settings.linking.radius_for(category)
-    return rank_candidates(category, enterprise_candidates(lon, lat, radius), settings.linking)
+    rules = settings.linking
+    keep = None if rules.max_suggestions is None else rules.max_suggestions + PRESELECT_MARGIN
+    return rank_candidates(category, enterprise_candidates(lon, lat, category, rules, keep), rules)
 
 
 def link_complaint(complaint: Complaint, settings: SpatialSettings) -> list[ComplaintLink]:
