@@ -110,6 +110,10 @@ def load(app, enterprises: int, complaints: int) -> None:
             insert_rows(db.session, Complaint.__table__, rows[start : start + 20_000])
         db.session.commit()
         if db.engine.dialect.name == "postgresql":
+            # as a database that has lived a while: statistics and hint bits set
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(sa.text("VACUUM ANALYZE"))
+        else:
             db.session.execute(sa.text("ANALYZE"))
             db.session.commit()
 

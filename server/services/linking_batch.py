@@ -1,14 +1,15 @@
 """Suggesting enterprises for many complaints at once: after an import from the hotline's
 system, a change of the linking rules, or a registry import that moved enterprises.
 
-One complaint at a time (:func:`server.services.spatial.link_complaint`) costs a query and a
-few milliseconds; a hundred thousand that way would take minutes of round trips. Here the
-database does the spatial join for all of them in one statement (PostGIS: a geography
-``ST_DWithin`` join and a top-N per complaint with ``LATERAL``; SpatiaLite: an R*Tree join and a
-window function) and pre-selects a few more than ``max_suggestions`` per complaint by the
-rules' own score. Python then ranks those with :func:`gis.linking.rank_candidates`, measuring
-each distance itself, so the stored suggestions are exactly what the one-at-a-time path stores,
-on either backend.
+The candidates are chosen as at registration
+(:func:`server.services.spatial.enterprise_candidates`): distances on the tangent plane,
+pre-selecting every enterprise whose approximate score could place it among the best, then
+exact ellipsoidal distances and :func:`gis.linking.rank_candidates` in Python, so the stored
+suggestions are exactly what the one-at-a-time path stores, on either backend.
+
+On PostgreSQL one statement does it for thousands of complaints (a ``LATERAL`` subquery per
+complaint, no round trip each). SQLite runs in the process, where a query per complaint costs
+no round trip, so it asks the registration query for each.
 """
 
 from __future__ import annotations
@@ -20,14 +21,13 @@ import sqlalchemy as sa
 
 from gis.distance import geodesic_distance_m, metres_to_degree_deltas
 from gis.linking import EnterpriseCandidate, LinkingRules, fit_part, rank_candidates
+from gis.spatial_sql import LOCAL_ERROR, LOCAL_REACH_M, local_scale
 from server.bulk import insert_rows
 from server.extensions import db
 from server.models import Complaint, ComplaintLink, Enterprise
 from server.models.base import utcnow
+from server.services.spatial import PRESELECT_MARGIN, enterprise_candidates
 
-#: candidates pre-selected per complaint beyond ``max_suggestions``, so that rounding
-#: differences between the database's distances and Python's cannot change the final ten
-MARGIN = 5
 CHUNK = 20_000
 
 _TODO = sa.Table(
@@ -36,6 +36,9 @@ _TODO = sa.Table(
     sa.Column("complaint_id", sa.Integer, primary_key=True),
     sa.Column("category", sa.String(32)),
     sa.Column("radius_m", sa.Float),
+    sa.Column("reach_m", sa.Float),
+    sa.Column("per_lon", sa.Float),
+    sa.Column("per_lat", sa.Float),
     sa.Column("lon", sa.Float),
     sa.Column("lat", sa.Float),
     sa.Column("min_lon", sa.Float),
@@ -53,44 +56,26 @@ _FIT = sa.Table(
     prefixes=["TEMPORARY"],
 )
 
-_PG_PAIRS = """
-SELECT t.complaint_id, s.enterprise_id
-FROM (
-    SELECT complaint_id, category, radius_m,
-           CAST(ST_SetSRID(ST_MakePoint(lon, lat), 4326) AS geography) AS g
-    FROM link_todo
-) t
+_PG_CANDIDATES = """
+SELECT t.complaint_id, c.enterprise_id
+FROM link_todo t
 CROSS JOIN LATERAL (
-    SELECT c.enterprise_id
-    FROM (
-        SELECT e.id AS enterprise_id, ST_Distance(CAST(e.location AS geography), t.g) AS d, f.fit
+    WITH box AS (
+        SELECT e.id AS enterprise_id, f.fit,
+               (ST_X(e.location) - t.lon) * t.per_lon AS dx,
+               (ST_Y(e.location) - t.lat) * t.per_lat AS dy
         FROM enterprise e
         JOIN link_fit f ON f.enterprise_id = e.id AND f.category = t.category
-        WHERE ST_DWithin(CAST(e.location AS geography), t.g, t.radius_m)
-    ) c
-    ORDER BY round(CAST((:dw * (1 - c.d / t.radius_m) + c.fit) / :tw AS numeric), 4) DESC,
-             c.d, c.enterprise_id
-    LIMIT :keep
-) s
-"""
-
-_SQLITE_PAIRS = """
-SELECT complaint_id, enterprise_id FROM (
-    SELECT t.complaint_id, e.id AS enterprise_id,
-           row_number() OVER (
-               PARTITION BY t.complaint_id
-               ORDER BY round((:dw * (1 - ST_Distance(e.location, MakePoint(t.lon, t.lat, 4326), 1)
-                                      / t.radius_m) + f.fit) / :tw, 4) DESC,
-                        ST_Distance(e.location, MakePoint(t.lon, t.lat, 4326), 1), e.id
-           ) AS n
-    FROM link_todo t
-    JOIN enterprise e ON e.rowid IN (
-        SELECT rowid FROM SpatialIndex
-        WHERE f_table_name = 'enterprise' AND f_geometry_column = 'location'
-          AND search_frame = BuildMbr(t.min_lon, t.min_lat, t.max_lon, t.max_lat, 4326))
-    JOIN link_fit f ON f.enterprise_id = e.id AND f.category = t.category
-    WHERE PtDistWithin(e.location, MakePoint(t.lon, t.lat, 4326), t.radius_m, 1) = 1
-) WHERE n <= :keep
+        WHERE e.location && ST_MakeEnvelope(t.min_lon, t.min_lat, t.max_lon, t.max_lat, 4326)
+    ), near AS (
+        SELECT enterprise_id, (:dw * (1 - sqrt(dx * dx + dy * dy) / t.radius_m) + fit) / :tw AS s
+        FROM box
+        WHERE sqrt(dx * dx + dy * dy) <= t.reach_m
+    )
+    SELECT enterprise_id FROM near
+    WHERE s >= COALESCE(
+        (SELECT s FROM near ORDER BY s DESC OFFSET :keep - 1 LIMIT 1), -1.0) - :slack
+) c
 """
 
 
@@ -158,12 +143,17 @@ def _link_chunk(chunk: Sequence, rules: LinkingRules, enterprises: dict) -> int:
     todo = []
     for cid, category, lon, lat in chunk:
         radius = rules.radius_for(category)
-        dlon, dlat = metres_to_degree_deltas(lat, radius)
+        reach = radius * (1 + LOCAL_ERROR)
+        dlon, dlat = metres_to_degree_deltas(lat, reach)
+        per_lon, per_lat = local_scale(lat)
         todo.append(
             {
                 "complaint_id": cid,
                 "category": category,
                 "radius_m": radius,
+                "reach_m": reach,
+                "per_lon": per_lon,
+                "per_lat": per_lat,
                 "lon": lon,
                 "lat": lat,
                 "min_lon": lon - dlon,
@@ -173,14 +163,19 @@ def _link_chunk(chunk: Sequence, rules: LinkingRules, enterprises: dict) -> int:
             }
         )
     insert_rows(db.session, _TODO, todo)
-    keep = (rules.max_suggestions or 10**6) + MARGIN
-    weights = rules.distance_weight + rules.industry_weight + rules.pollutant_weight
-    params = {"dw": rules.distance_weight, "tw": weights, "keep": keep}
-    postgres = db.session.get_bind().dialect.name == "postgresql"
-    pairs = db.session.execute(sa.text(_PG_PAIRS if postgres else _SQLITE_PAIRS), params).all()
+    keep = (rules.max_suggestions or 10**6) + PRESELECT_MARGIN
     by_complaint: dict[int, list[int]] = defaultdict(list)
-    for cid, eid in pairs:
-        by_complaint[cid].append(eid)
+    local = all(rules.radius_for(category) <= LOCAL_REACH_M for _c, category, _x, _y in chunk)
+    if db.session.get_bind().dialect.name == "postgresql" and local:
+        weights = rules.distance_weight + rules.industry_weight + rules.pollutant_weight
+        eps = rules.distance_weight * LOCAL_ERROR * (1 + LOCAL_ERROR) / weights
+        params = {"dw": rules.distance_weight, "tw": weights, "keep": keep, "slack": 2 * eps + 1e-4}
+        for cid, eid in db.session.execute(sa.text(_PG_CANDIDATES), params):
+            by_complaint[cid].append(eid)
+    else:
+        for cid, category, lon, lat in chunk:
+            found = enterprise_candidates(lon, lat, category, rules, keep)
+            by_complaint[cid] = [candidate.enterprise_id for candidate in found]
     in_chunk = ComplaintLink.complaint_id.in_(sa.select(_TODO.c.complaint_id))
     decided: dict[int, set[int]] = defaultdict(set)
     for cid, eid in db.session.execute(

@@ -38,7 +38,16 @@ from gis.distance import geodesic_distance_m, metres_to_degree_deltas
 from gis.flags import Flag
 from gis.linking import EnterpriseCandidate, LinkingRules, Suggestion, rank_candidates
 from gis.plausibility import PlausibilityThresholds, PreviousVisit, check_visit
-from gis.spatial_sql import distance_m, dwithin_m, intersects_bbox, make_point
+from gis.spatial_sql import (
+    LOCAL_ERROR,
+    LOCAL_REACH_M,
+    distance_m,
+    dwithin_m,
+    intersects_bbox,
+    local_distance_m,
+    make_point,
+    point_in_bbox,
+)
 from server.bulk import one_of
 from server.extensions import db
 from server.models import (
@@ -133,39 +142,58 @@ def _lonlat(geometry) -> tuple[float, float] | None:
 def enterprise_candidates(
     lon: float, lat: float, category: str, rules: LinkingRules, keep: int | None = None
 ) -> list[EnterpriseCandidate]:
-    """Enterprises within the category's radius, with distances measured here.
+    """Enterprises around the point that may lie within the category's radius, with their
+    distances measured here (:func:`gis.linking.rank_candidates` drops those beyond it).
 
-    With ``keep``, the database returns only the ``keep`` best by the rules' own score (its
-    distances, the category's fit tables as CASE expressions): near an industrial park a
-    5 km radius holds a couple of thousand enterprises, and measuring each in Python would
-    cost more than the rest of registering the complaint. Ask for a few more than will be
-    kept, and rank them with :func:`gis.linking.rank_candidates`.
+    Near an industrial park a 5 km radius holds a couple of thousand enterprises, and
+    measuring each on the ellipsoid, in the database or here, costs more than the rest of
+    registering a complaint. So the database measures them on the tangent plane (plain
+    arithmetic, within :data:`~gis.spatial_sql.LOCAL_ERROR`), and with ``keep`` it returns
+    only those whose approximate score could place them among the best ``keep`` on the
+    ellipsoid: a superset of the answer, never missing a member of it.
     """
     radius = rules.radius_for(category)
-    # one ellipsoidal distance per enterprise in the box, reused by the filter and the order
-    distance = distance_m(Enterprise.location, make_point(lon, lat)).label("d")
-    inner = (
+    reach = radius * (1 + LOCAL_ERROR)
+    around_box = point_in_bbox(Enterprise.location, around(lon, lat, reach))
+    if radius <= LOCAL_REACH_M and abs(lat) <= 60:
+        d, error = local_distance_m(Enterprise.location, lon, lat), LOCAL_ERROR
+    else:  # far reaching rules: measure on the ellipsoid, exactly
+        d, error = distance_m(Enterprise.location, make_point(lon, lat)), 0.0
+    near = (
         sa.select(
             Enterprise.id,
             sa.func.ST_X(Enterprise.location).label("x"),
             sa.func.ST_Y(Enterprise.location).label("y"),
             Enterprise.industry,
             Enterprise.pollutants,
-            distance,
+            d.label("d"),
         )
-        .where(intersects_bbox(Enterprise.location, around(lon, lat, radius)))
+        .where(around_box)
         .subquery()
     )
-    query = sa.select(inner.c.id, inner.c.x, inner.c.y, inner.c.industry, inner.c.pollutants).where(
-        inner.c.d <= radius
+    weights = rules.distance_weight + rules.industry_weight + rules.pollutant_weight
+    score = (
+        rules.distance_weight * (1.0 - near.c.d / radius)
+        + rules.industry_weight * _industry_fit_sql(category, rules, near.c.industry)
+        + rules.pollutant_weight * _pollutant_fit_sql(category, rules, near.c.pollutants)
+    ) / weights
+    scored = (
+        sa.select(near.c.id, near.c.x, near.c.y, near.c.industry, near.c.pollutants)
+        .add_columns(score.label("s"))
+        .where(near.c.d <= reach)
+        .cte("scored")
+        .prefix_with("MATERIALIZED")  # computed once, read twice (the keep-th score, the rows)
     )
+    query = sa.select(scored.c.id, scored.c.x, scored.c.y, scored.c.industry, scored.c.pollutants)
     if keep is not None:
-        score = (
-            rules.distance_weight * (1.0 - inner.c.d / radius)
-            + rules.industry_weight * _industry_fit_sql(category, rules, inner.c.industry)
-            + rules.pollutant_weight * _pollutant_fit_sql(category, rules, inner.c.pollutants)
-        ) / (rules.distance_weight + rules.industry_weight + rules.pollutant_weight)
-        query = query.order_by(_rounded(score, 4).desc(), inner.c.d, inner.c.id).limit(keep)
+        # A score on the sphere is within eps of the ellipsoidal one, so every member of the
+        # true best ``keep`` scores at least (the sphere's keep-th best - 2 eps); 1e-4 more
+        # covers the four-decimal rounding the ranking compares.
+        eps = rules.distance_weight * error * (1 + error) / weights
+        kth = (
+            sa.select(scored.c.s).order_by(scored.c.s.desc()).limit(1).offset(keep - 1)
+        ).scalar_subquery()
+        query = query.where(scored.c.s >= sa.func.coalesce(kth, -1.0) - (2 * eps + 1e-4))
     rows = db.session.execute(query).all()
     return [
         EnterpriseCandidate(
@@ -191,12 +219,6 @@ def _pollutant_fit_sql(category: str, rules: LinkingRules, pollutants):
         return sa.literal(0.0)
     text = sa.cast(pollutants, sa.Text)
     return sa.case(*((text.contains(f'"{code}"'), float(fit)) for code, fit in fits), else_=0.0)
-
-
-def _rounded(value, digits: int):
-    if db.session.get_bind().dialect.name == "postgresql":
-        return sa.func.round(sa.cast(value, sa.Numeric), digits)
-    return sa.func.round(value, digits)
 
 
 #: candidates the database pre-selects beyond ``max_suggestions`` (see enterprise_candidates)

@@ -18,6 +18,7 @@ from sqlalchemy.exc import CompileError
 from sqlalchemy.orm import DeclarativeBase, Mapped, aliased, mapped_column
 
 from gis.bbox import BBox
+from gis.distance import geodesic_distance_m
 from gis.errors import GeometryError
 from gis.spatial_sql import (
     contains_point,
@@ -25,7 +26,10 @@ from gis.spatial_sql import (
     dwithin_m,
     geom_from_ewkt,
     intersects_bbox,
+    local_distance_m,
+    local_scale,
     make_point,
+    point_in_bbox,
 )
 
 PG = postgresql.dialect()
@@ -143,6 +147,47 @@ class TestDistanceM:
         assert sql(stmt, SQLITE, literal=True).endswith(
             "ORDER BY ST_Distance(enterprise.geom, MakePoint(119.95, 31.77, 4326), 1)"
         )
+
+
+class TestLocalDistanceM:
+    def test_plain_arithmetic_on_both_dialects(self) -> None:
+        expr = local_distance_m(enterprise.c.geom, 120.0, 31.7)
+        for dialect in (PG, SQLITE):
+            text = sql(expr, dialect, literal=True)
+            assert text.startswith("sqrt((ST_X(enterprise.geom) - 120.0) * ")
+            assert "ST_Distance" not in text
+
+    @pytest.mark.parametrize("lat", [0.0, 23.5, 31.7, 45.0, 59.9])
+    def test_scale_matches_the_geodesic(self, lat: float) -> None:
+        per_lon, per_lat = local_scale(lat)
+        assert per_lat == pytest.approx(
+            geodesic_distance_m(0, lat - 0.005, 0, lat + 0.005) * 100, rel=1e-6
+        )
+        assert per_lon == pytest.approx(
+            geodesic_distance_m(-0.005, lat, 0.005, lat) * 100, rel=1e-6
+        )
+
+    def test_refuses_high_latitudes(self) -> None:
+        with pytest.raises(ValueError):
+            local_distance_m(enterprise.c.geom, 10.0, 70.0)
+
+
+class TestPointInBBox:
+    box = BBox(119.9, 31.7, 120.0, 31.8)
+
+    def test_postgresql_is_the_index_operator_alone(self) -> None:
+        assert sql(point_in_bbox(enterprise.c.geom, self.box), PG, literal=True) == (
+            "(enterprise.geom && ST_MakeEnvelope(119.9, 31.7, 120.0, 31.8, 4326))"
+        )
+
+    def test_sqlite_is_the_spatial_index_alone(self) -> None:
+        text = sql(point_in_bbox(enterprise.c.geom, self.box), SQLITE, literal=True)
+        assert text.startswith("(enterprise.rowid IN (SELECT rowid FROM SpatialIndex")
+        assert "f_table_name = 'enterprise'" in text and "ST_Intersects" not in text
+
+    def test_needs_a_box(self) -> None:
+        with pytest.raises(TypeError):
+            point_in_bbox(enterprise.c.geom, (1, 2, 3, 4))
 
 
 class TestIntersectsBBox:
