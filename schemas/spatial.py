@@ -90,3 +90,25 @@ class FlaggedVisitOut(ma.Schema):
 class FlaggedVisitPage(ma.Schema):
     items = fields.List(fields.Nested(FlaggedVisitOut))
     page = fields.Nested(PageInfo)
+
+
+class ProjectResidentArgs(PageArgs):
+    station = fields.String(metadata={"description": "station code (county accounts)"})
+
+
+class ProjectResidentOut(ma.Schema):
+    person_ref = fields.String()
+    name = fields.String()
+    category = fields.String()
+    phone = fields.String(allow_none=True)
+    station = fields.Nested(StationRef)
+    project_id = fields.Integer()
+    approval_number = fields.String()
+    project_name = fields.String()
+    project_status = fields.String()
+    distance_m = fields.Float(metadata={"description": "to the project's footprint"})
+
+
+class ProjectResidentPage(ma.Schema):
+    items = fields.List(fields.Nested(ProjectResidentOut))
+    page = fields.Nested(PageInfo)

@@ -20,6 +20,7 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
     """
     from server.config import load_config
     from server.database import attach_connection_hooks, engine_options, normalize_url
+    from server.json_provider import FieldsyncJSONProvider
 
     settings = load_config(overrides=test_config)
     instance_path = Path(str(settings["INSTANCE_PATH"]))
@@ -49,8 +50,7 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
             "security": [{"bearerAuth": []}],
         },
     )
-    app.json.sort_keys = False  # keep GeoJSON's "type" first, as people expect to read it
-    app.json.ensure_ascii = False  # Chinese names stay readable on the wire (UTF-8)
+    app.json = FieldsyncJSONProvider(app)
     app.logger.setLevel(str(settings["LOG_LEVEL"]).upper())
     logging.getLogger("waitress").setLevel(logging.INFO)
 

@@ -31,15 +31,9 @@ def _link(number: int) -> str:
     return url_for(request.endpoint, _external=False, **(request.view_args or {}), **args)
 
 
-def paginate(query: sa.Select, *, page: int, size: int | None) -> tuple[list, dict]:
-    """Run ``query`` (ordered by the caller) for one page; return the rows and the page info."""
-    size = page_size(size)
-    total = db.session.execute(
-        sa.select(sa.func.count()).select_from(query.order_by(None).subquery())
-    ).scalar_one()
-    rows = list(db.session.execute(query.limit(size).offset((page - 1) * size)).unique().scalars())
+def _info(page: int, size: int, total: int) -> dict:
     pages = max(1, math.ceil(total / size))
-    info = {
+    return {
         "number": page,
         "size": size,
         "total_items": total,
@@ -47,4 +41,19 @@ def paginate(query: sa.Select, *, page: int, size: int | None) -> tuple[list, di
         "next": _link(page + 1) if page < pages else None,
         "prev": _link(page - 1) if 1 < page <= pages + 1 else None,
     }
-    return rows, info
+
+
+def paginate_list(items: list, *, page: int, size: int | None) -> tuple[list, dict]:
+    """One page of a list computed in Python (e.g. a roster), with the same page info."""
+    size = page_size(size)
+    return items[(page - 1) * size : page * size], _info(page, size, len(items))
+
+
+def paginate(query: sa.Select, *, page: int, size: int | None) -> tuple[list, dict]:
+    """Run ``query`` (ordered by the caller) for one page; return the rows and the page info."""
+    size = page_size(size)
+    total = db.session.execute(
+        sa.select(sa.func.count()).select_from(query.order_by(None).subquery())
+    ).scalar_one()
+    rows = list(db.session.execute(query.limit(size).offset((page - 1) * size)).unique().scalars())
+    return rows, _info(page, size, total)

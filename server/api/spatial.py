@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from flask.views import MethodView
 from shapely.geometry import Point
 
-from bureau.access import Action, authorize
+from bureau.access import Action, authorize, people_scope
 from bureau.errors import InvalidInput, NotFound
 from bureau.scope import desk_for
 from bureau.vocabulary import COMPLAINT_CATEGORIES, require_choice
@@ -20,12 +20,14 @@ from schemas.spatial import (
     LinkDecisionIn,
     LinkList,
     LinkOut,
+    ProjectResidentArgs,
+    ProjectResidentPage,
     RouteArgs,
     RouteOut,
     VisitFlagArgs,
 )
 from server.api.common import protected_blueprint, service_area, station_id_for_code
-from server.api.paging import paginate
+from server.api.paging import paginate, paginate_list
 from server.auth import current_actor
 from server.extensions import db
 from server.models import Complaint, ComplaintFlag, ComplaintLink, Enterprise, Station, Visit
@@ -34,6 +36,7 @@ from server.models.spatial import VisitFlag
 from server.services.registry import StationLocator
 from server.services.spatial import (
     complaint_flags,
+    residents_near_new_projects,
     spatial_settings,
     suggest_enterprises,
 )
@@ -218,6 +221,39 @@ def flagged_visits(args):
                 "flags": by_visit.get(v.id, []),
             }
             for v in visits
+        ],
+        "page": page,
+    }
+
+
+@blp.get("/spatial/project-residents")
+@blp.arguments(ProjectResidentArgs, location="query")
+@blp.response(200, ProjectResidentPage)
+def project_residents(args):
+    """Must-visit people living near new construction projects, for the outreach rosters."""
+    actor = current_actor()
+    station_id = people_scope(actor)
+    if "station" in args:
+        wanted = station_id_for_code(args["station"])
+        authorize(actor, Action.READ_PEOPLE, station_id=wanted)
+        station_id = wanted
+    found = residents_near_new_projects(spatial_settings(), station_id)
+    rows, page = paginate_list(found, page=args["page"], size=args["page_size"])
+    return {
+        "items": [
+            {
+                "person_ref": person.ref,
+                "name": person.name,
+                "category": person.category,
+                "phone": person.phone,
+                "station": person.station,
+                "project_id": project.id,
+                "approval_number": project.approval_number,
+                "project_name": project.name,
+                "project_status": project.status,
+                "distance_m": distance,
+            }
+            for person, project, distance in rows
         ],
         "page": page,
     }

@@ -26,9 +26,11 @@ from bureau.complaint_flags import (
     ClosedCase,
     ComplaintPoint,
     ProjectSite,
+    Resident,
     duplicate_flags,
     near_new_project_flags,
     rebound_flags,
+    residents_near_projects,
 )
 from bureau.errors import InvalidInput
 from bureau.linking_defaults import linking_rules
@@ -384,6 +386,31 @@ def route_and_analyse(
         analyse_complaint(complaint, settings, locator)
         done += 1
     return done
+
+
+def residents_near_new_projects(
+    settings: SpatialSettings, station_id: int | None = None
+) -> list[tuple[Person, Project, float]]:
+    """Must-visit people living within ``near_project_m`` of a new project's footprint (for
+    the outreach rosters), each once with the nearest such project, by person ref."""
+    projects = {
+        p.id: p
+        for p in db.session.execute(
+            sa.select(Project).where(Project.status.in_(sorted(NEW_PROJECT_STATUSES)))
+        )
+        .unique()
+        .scalars()
+    }
+    query = sa.select(Person).where(Person.location.is_not(None))
+    if station_id is not None:
+        query = query.where(Person.station_id == station_id)
+    people = {p.ref: p for p in db.session.execute(query).unique().scalars()}
+    entries = residents_near_projects(
+        [Resident(ref, *_lonlat(p.location)) for ref, p in people.items()],
+        [ProjectSite(pid, p.status, to_shape(p.footprint), p.name) for pid, p in projects.items()],
+        within_m=settings.near_project_m,
+    )
+    return [(people[e.person_ref], projects[e.project_id], e.distance_m) for e in entries]
 
 
 # -- visits ----------------------------------------------------------------------------------

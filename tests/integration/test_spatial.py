@@ -307,3 +307,38 @@ def test_linking_many_at_once_stores_what_one_at_a_time_stores(demo_app):
     assert len(one_at_a_time) > 500
     assert stored == sum(1 for row in at_once if row[5] == "suggested")
     assert at_once == one_at_a_time
+
+
+def test_residents_near_new_projects_for_the_rosters(demo_app, demo_client):
+    from gis.proximity import distance_to_geometry_m
+    from server.models import Person
+
+    _e, projects, _s = registry(demo_app)
+    new = [
+        (pid, fp) for pid, status, fp in projects if status in ("approved", "under_construction")
+    ]
+    with demo_app.app_context():
+        people = [
+            (p.ref, p.station.code, to_shape(p.location))
+            for p in db.session.execute(sa.select(Person)).unique().scalars()
+            if p.location is not None
+        ]
+    expected = {
+        ref: (station, min(distance_to_geometry_m(pt.x, pt.y, fp) for _pid, fp in new))
+        for ref, station, pt in people
+        if any(distance_to_geometry_m(pt.x, pt.y, fp) <= 500 for _pid, fp in new)
+    }
+    assert expected, "the demo county has residents around its new projects"
+    leader = token_for(demo_app, "leader")
+    page = get_json(demo_client, leader, "/api/v1/spatial/project-residents?page_size=500")
+    got = {item["person_ref"]: item for item in page["items"]}
+    assert set(got) == set(expected)
+    for ref, item in got.items():
+        assert item["distance_m"] == pytest.approx(expected[ref][1], abs=0.01)
+        assert item["project_status"] in ("approved", "under_construction")
+    inspector = token_for(demo_app, "qs_inspector")
+    own = get_json(demo_client, inspector, "/api/v1/spatial/project-residents?page_size=500")
+    assert {i["person_ref"] for i in own["items"]} == {
+        ref for ref, (station, _d) in expected.items() if station == "320481101"
+    }
+    get_json(demo_client, inspector, "/api/v1/spatial/project-residents?station=320481102", 403)
