@@ -45,6 +45,7 @@ __all__ = [
     "geom_from_ewkt",
     "intersects_bbox",
     "local_distance_m",
+    "local_distance_xy_m",
     "local_scale",
     "make_point",
     "point_in_bbox",
@@ -176,11 +177,17 @@ def local_distance_m(geom_col: Any, lon: float, lat: float) -> ColumnElement[flo
     Within :data:`LOCAL_REACH_M` it is within :data:`LOCAL_ERROR` of :func:`distance_m`: good
     for pre-selecting candidates around a place, never for a rule's answer.
     """
+    return local_distance_xy_m(func.ST_X(geom_col), func.ST_Y(geom_col), lon, lat)
+
+
+def local_distance_xy_m(x: Any, y: Any, lon: float, lat: float) -> ColumnElement[float]:
+    """:func:`local_distance_m` from longitude and latitude expressions already at hand (say,
+    columns of a subquery that read each point once)."""
     if not (-60.0 <= lat <= 60.0):
         raise ValueError(f"local distances are for latitudes within ±60°, got {lat!r}")
     per_lon, per_lat = local_scale(lat)
-    dx = (func.ST_X(geom_col) - _float_param(lon)) * _float_param(per_lon)
-    dy = (func.ST_Y(geom_col) - _float_param(lat)) * _float_param(per_lat)
+    dx = (x - _float_param(lon)) * _float_param(per_lon)
+    dy = (y - _float_param(lat)) * _float_param(per_lat)
     return func.sqrt(dx * dx + dy * dy, type_=Float())
 
 

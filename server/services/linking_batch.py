@@ -26,7 +26,7 @@ from server.bulk import insert_rows
 from server.extensions import db
 from server.models import Complaint, ComplaintLink, Enterprise
 from server.models.base import utcnow
-from server.services.spatial import PRESELECT_MARGIN, enterprise_candidates
+from server.services.spatial import PRESELECT_EXTRA, PRESELECT_MARGIN, enterprise_candidates
 
 CHUNK = 20_000
 
@@ -57,25 +57,23 @@ _FIT = sa.Table(
 )
 
 _PG_CANDIDATES = """
-SELECT t.complaint_id, c.enterprise_id
+SELECT t.complaint_id, c.enterprise_id, c.s
 FROM link_todo t
 CROSS JOIN LATERAL (
-    WITH box AS (
+    SELECT b.enterprise_id, (:dw * (1 - b.d / t.radius_m) + b.fit) / :tw AS s
+    FROM (
         SELECT e.id AS enterprise_id, f.fit,
-               (ST_X(e.location) - t.lon) * t.per_lon AS dx,
-               (ST_Y(e.location) - t.lat) * t.per_lat AS dy
+               sqrt(((ST_X(e.location) - t.lon) * t.per_lon) ^ 2
+                    + ((ST_Y(e.location) - t.lat) * t.per_lat) ^ 2) AS d
         FROM enterprise e
         JOIN link_fit f ON f.enterprise_id = e.id AND f.category = t.category
         WHERE e.location && ST_MakeEnvelope(t.min_lon, t.min_lat, t.max_lon, t.max_lat, 4326)
-    ), near AS (
-        SELECT enterprise_id, (:dw * (1 - sqrt(dx * dx + dy * dy) / t.radius_m) + fit) / :tw AS s
-        FROM box
-        WHERE sqrt(dx * dx + dy * dy) <= t.reach_m
-    )
-    SELECT enterprise_id FROM near
-    WHERE s >= COALESCE(
-        (SELECT s FROM near ORDER BY s DESC OFFSET :keep - 1 LIMIT 1), -1.0) - :slack
+    ) b
+    WHERE b.d <= t.reach_m
+    ORDER BY s DESC
+    LIMIT :limit
 ) c
+ORDER BY t.complaint_id, c.s DESC
 """
 
 
@@ -169,9 +167,21 @@ def _link_chunk(chunk: Sequence, rules: LinkingRules, enterprises: dict) -> int:
     if db.session.get_bind().dialect.name == "postgresql" and local:
         weights = rules.distance_weight + rules.industry_weight + rules.pollutant_weight
         eps = rules.distance_weight * LOCAL_ERROR * (1 + LOCAL_ERROR) / weights
-        params = {"dw": rules.distance_weight, "tw": weights, "keep": keep, "slack": 2 * eps + 1e-4}
-        for cid, eid in db.session.execute(sa.text(_PG_CANDIDATES), params):
+        slack = 2 * eps + 1e-4
+        limit = keep + PRESELECT_EXTRA
+        params = {"dw": rules.distance_weight, "tw": weights, "limit": limit}
+        scores: dict[int, list[float]] = defaultdict(list)
+        for cid, eid, score in db.session.execute(sa.text(_PG_CANDIDATES), params):
             by_complaint[cid].append(eid)
+            scores[cid].append(score)
+        # as at registration: a cut within the slack of the keep-th may have left out a
+        # member of the answer; those few complaints ask for everything above the threshold
+        for cid, category, lon, lat in chunk:
+            found = scores.get(cid, [])
+            if len(found) == limit and found[-1] >= found[keep - 1] - slack:
+                by_complaint[cid] = [
+                    c.enterprise_id for c in enterprise_candidates(lon, lat, category, rules, keep)
+                ]
     else:
         for cid, category, lon, lat in chunk:
             found = enterprise_candidates(lon, lat, category, rules, keep)

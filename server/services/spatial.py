@@ -43,12 +43,12 @@ from gis.plausibility import PlausibilityThresholds, PreviousVisit, check_visit
 from gis.spatial_sql import (
     LOCAL_ERROR,
     LOCAL_REACH_M,
+    PointInBBox,
     distance_m,
     dwithin_m,
     intersects_bbox,
-    local_distance_m,
+    local_scale,
     make_point,
-    point_in_bbox,
 )
 from server.bulk import one_of
 from server.extensions import db
@@ -67,6 +67,10 @@ from server.services.registry import StationLocator
 from server.services.sync_wire import wire_point
 
 OUTSIDE_STATION = "outside_station_area"
+#: candidates the database pre-selects beyond ``max_suggestions`` (see enterprise_candidates)
+PRESELECT_MARGIN = 5
+#: how many more the fast pre-selection reads before it must prove it holds the answer
+PRESELECT_EXTRA = 40
 #: a previous visit further back than this says nothing about travel speed
 PREVIOUS_VISIT_WINDOW = timedelta(hours=12)
 
@@ -83,6 +87,14 @@ class SpatialSettings:
 
 
 def spatial_settings() -> SpatialSettings:
+    """The app's spatial settings, read from its configuration once."""
+    settings = current_app.extensions.get("fieldsync_spatial")
+    if settings is None:
+        settings = current_app.extensions["fieldsync_spatial"] = _settings_from_config()
+    return settings
+
+
+def _settings_from_config() -> SpatialSettings:
     config = current_app.config["FIELDSYNC"]
     return SpatialSettings(
         linking=linking_rules(radius_m=parse_radii(str(config.get("LINK_RADIUS_M") or ""))),
@@ -155,48 +167,122 @@ def enterprise_candidates(
     ellipsoid: a superset of the answer, never missing a member of it.
     """
     radius = rules.radius_for(category)
-    reach = radius * (1 + LOCAL_ERROR)
-    around_box = point_in_bbox(Enterprise.location, around(lon, lat, reach))
-    if radius <= LOCAL_REACH_M and abs(lat) <= 60:
-        d, error = local_distance_m(Enterprise.location, lon, lat), LOCAL_ERROR
-    else:  # far reaching rules: measure on the ellipsoid, exactly
-        d, error = distance_m(Enterprise.location, make_point(lon, lat)), 0.0
-    near = (
-        sa.select(
-            Enterprise.id,
-            sa.func.ST_X(Enterprise.location).label("x"),
-            sa.func.ST_Y(Enterprise.location).label("y"),
-            Enterprise.industry,
-            Enterprise.pollutants,
-            d.label("d"),
-        )
-        .where(around_box)
-        .subquery()
+    local = radius <= LOCAL_REACH_M and abs(lat) <= 60
+    error = LOCAL_ERROR if local else 0.0
+    reach = radius * (1 + error)
+    box = around(lon, lat, reach)
+    per_lon, per_lat = local_scale(lat) if local else (0.0, 0.0)
+    values = {
+        "lon": lon,
+        "lat": lat,
+        "per_lon": per_lon,
+        "per_lat": per_lat,
+        "min_lon": box.min_lon,
+        "min_lat": box.min_lat,
+        "max_lon": box.max_lon,
+        "max_lat": box.max_lat,
+        "reach": reach,
+    }
+    dialect = db.session.get_bind().dialect.name
+    statements = _candidate_statements(rules, category, local, keep, dialect)
+    if keep is None:
+        return _measured(lon, lat, db.session.execute(statements[0], values).all())
+    # An approximate score is within eps of the ellipsoidal one, so every member of the true
+    # best ``keep`` scores at least (the approximate keep-th best - 2 eps); 1e-4 more covers
+    # the four-decimal rounding the ranking compares.
+    weights = rules.distance_weight + rules.industry_weight + rules.pollutant_weight
+    eps = rules.distance_weight * error * (1 + error) / weights
+    slack = 2 * eps + 1e-4
+    # The fast way: the best few dozen by approximate score, one top-N sort. They hold every
+    # member of the answer unless the last of them still scores within the slack of the
+    # keep-th (a crowd of near ties): then ask for everything above the threshold.
+    limit = keep + PRESELECT_EXTRA
+    rows = db.session.execute(statements[0], values).all()
+    if len(rows) == limit and rows[-1].s >= rows[keep - 1].s - slack:
+        rows = db.session.execute(statements[1], {**values, "slack": slack}).all()
+    return _measured(lon, lat, [row[:5] for row in rows])
+
+
+_STATEMENTS: dict[tuple, tuple[LinkingRules, tuple[sa.Select, ...]]] = {}
+
+
+def _candidate_statements(
+    rules: LinkingRules, category: str, local: bool, keep: int | None, dialect: str
+) -> tuple[sa.Select, ...]:
+    """The candidate queries for a category, built once (registration runs them per complaint;
+    building them each time would cost more than the lookup). Values are bound at execution."""
+    key = (id(rules), category, local, keep, dialect)
+    found = _STATEMENTS.get(key)
+    if found is not None and found[0] is rules:
+        return found[1]
+    bound = {name: sa.bindparam(name, type_=sa.Float) for name in (
+        "lon", "lat", "per_lon", "per_lat", "min_lon", "min_lat", "max_lon", "max_lat", "reach"
+    )}  # fmt: skip
+    in_box = PointInBBox(
+        Enterprise.location,
+        bound["min_lon"],
+        bound["min_lat"],
+        bound["max_lon"],
+        bound["max_lat"],
     )
+    read = [
+        Enterprise.id,
+        sa.func.ST_X(Enterprise.location).label("x"),
+        sa.func.ST_Y(Enterprise.location).label("y"),
+        Enterprise.industry,
+        Enterprise.pollutants,
+    ]
+    if not local:  # far-reaching rules: measure on the ellipsoid, exactly
+        point = make_point(bound["lon"], bound["lat"])
+        read.append(distance_m(Enterprise.location, point).label("d"))
+    box = sa.select(*read).where(in_box).subquery()
+    if local:
+        dx = (box.c.x - bound["lon"]) * bound["per_lon"]
+        dy = (box.c.y - bound["lat"]) * bound["per_lat"]
+        d = sa.func.sqrt(dx * dx + dy * dy, type_=sa.Float)
+    else:
+        d = box.c.d
+    near = sa.select(
+        box.c.id, box.c.x, box.c.y, box.c.industry, box.c.pollutants, d.label("d")
+    ).subquery()
+    radius = rules.radius_for(category)
     weights = rules.distance_weight + rules.industry_weight + rules.pollutant_weight
     score = (
         rules.distance_weight * (1.0 - near.c.d / radius)
         + rules.industry_weight * _industry_fit_sql(category, rules, near.c.industry)
         + rules.pollutant_weight * _pollutant_fit_sql(category, rules, near.c.pollutants)
     ) / weights
-    scored = (
-        sa.select(near.c.id, near.c.x, near.c.y, near.c.industry, near.c.pollutants)
-        .add_columns(score.label("s"))
-        .where(near.c.d <= reach)
-        .cte("scored")
-        .prefix_with("MATERIALIZED")  # computed once, read twice (the keep-th score, the rows)
-    )
-    query = sa.select(scored.c.id, scored.c.x, scored.c.y, scored.c.industry, scored.c.pollutants)
-    if keep is not None:
-        # A score on the sphere is within eps of the ellipsoidal one, so every member of the
-        # true best ``keep`` scores at least (the sphere's keep-th best - 2 eps); 1e-4 more
-        # covers the four-decimal rounding the ranking compares.
-        eps = rules.distance_weight * error * (1 + error) / weights
+    columns = (near.c.id, near.c.x, near.c.y, near.c.industry, near.c.pollutants)
+    within = near.c.d <= bound["reach"]
+    if keep is None:
+        statements: tuple[sa.Select, ...] = (sa.select(*columns).where(within),)
+    else:
+        fast = (
+            sa.select(*columns, score.label("s"))
+            .where(within)
+            .order_by(sa.desc("s"))
+            .limit(keep + PRESELECT_EXTRA)
+        )
+        scored = (
+            sa.select(*columns, score.label("s"))
+            .where(within)
+            .cte("scored")
+            .prefix_with("MATERIALIZED")  # computed once, read twice
+        )
         kth = (
             sa.select(scored.c.s).order_by(scored.c.s.desc()).limit(1).offset(keep - 1)
         ).scalar_subquery()
-        query = query.where(scored.c.s >= sa.func.coalesce(kth, -1.0) - (2 * eps + 1e-4))
-    rows = db.session.execute(query).all()
+        threshold = sa.select(
+            scored.c.id, scored.c.x, scored.c.y, scored.c.industry, scored.c.pollutants
+        ).where(scored.c.s >= sa.func.coalesce(kth, -1.0) - sa.bindparam("slack", type_=sa.Float))
+        statements = (fast, threshold)
+    if len(_STATEMENTS) > 256:  # rules replaced many times (tests): start afresh
+        _STATEMENTS.clear()
+    _STATEMENTS[key] = (rules, statements)
+    return statements
+
+
+def _measured(lon: float, lat: float, rows) -> list[EnterpriseCandidate]:
     return [
         EnterpriseCandidate(
             eid, geodesic_distance_m(lon, lat, x, y), industry, tuple(pollutants or ())
@@ -221,10 +307,6 @@ def _pollutant_fit_sql(category: str, rules: LinkingRules, pollutants):
         return sa.literal(0.0)
     text = sa.cast(pollutants, sa.Text)
     return sa.case(*((text.contains(f'"{code}"'), float(fit)) for code, fit in fits), else_=0.0)
-
-
-#: candidates the database pre-selects beyond ``max_suggestions`` (see enterprise_candidates)
-PRESELECT_MARGIN = 5
 
 
 def suggest_enterprises(

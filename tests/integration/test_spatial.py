@@ -253,8 +253,9 @@ def test_route_answers_before_registering(demo_app, demo_client):
     assert "swapped_coordinates" in swapped["errors"]["lon"][0]
 
 
-def test_linking_many_at_once_stores_what_one_at_a_time_stores(demo_app):
-    """The batch path (one spatial join for all) and the registration path agree exactly."""
+def test_linking_many_at_once_stores_what_one_at_a_time_stores(demo_app, monkeypatch):
+    """The batch path (one spatial join for all) and the registration path agree exactly,
+    also when the pre-selection must fall back to its threshold query."""
     from bureau.demo_county import spatial_workload
     from server.models import ComplaintLink
     from server.services.linking_batch import link_many
@@ -303,10 +304,25 @@ def test_linking_many_at_once_stores_what_one_at_a_time_stores(demo_app):
         stored = link_many(None, settings.linking)
         db.session.flush()
         at_once = snapshot()
+        # a pre-selection one candidate wide always needs the fallback: same answers
+        import server.services.linking_batch as batch_module
+        import server.services.spatial as spatial_module
+
+        monkeypatch.setattr(spatial_module, "PRESELECT_EXTRA", 1)
+        monkeypatch.setattr(batch_module, "PRESELECT_EXTRA", 1)
+        link_many(None, settings.linking)
+        db.session.flush()
+        narrow_batch = snapshot()
+        for complaint in complaints:
+            link_complaint(complaint, settings)
+        db.session.flush()
+        narrow_single = snapshot()
         db.session.rollback()
     assert len(one_at_a_time) > 500
     assert stored == sum(1 for row in at_once if row[5] == "suggested")
     assert at_once == one_at_a_time
+    assert narrow_batch == one_at_a_time
+    assert narrow_single == one_at_a_time
 
 
 def test_residents_near_new_projects_for_the_rosters(demo_app, demo_client):
