@@ -35,6 +35,8 @@ _TODO = sa.Table(
     sa.MetaData(),
     sa.Column("complaint_id", sa.Integer, primary_key=True),
     sa.Column("category", sa.String(32)),
+    #: 1-based position of the category among the run's categories (PostgreSQL's fits array)
+    sa.Column("category_index", sa.Integer),
     sa.Column("radius_m", sa.Float),
     sa.Column("reach_m", sa.Float),
     sa.Column("per_lon", sa.Float),
@@ -62,11 +64,10 @@ FROM link_todo t
 CROSS JOIN LATERAL (
     SELECT b.enterprise_id, (:dw * (1 - b.d / t.radius_m) + b.fit) / :tw AS s
     FROM (
-        SELECT e.id AS enterprise_id, f.fit,
-               sqrt(((ST_X(e.location) - t.lon) * t.per_lon) ^ 2
-                    + ((ST_Y(e.location) - t.lat) * t.per_lat) ^ 2) AS d
-        FROM enterprise e
-        JOIN link_fit f ON f.enterprise_id = e.id AND f.category = t.category
+        SELECT e.id AS enterprise_id, e.fits[t.category_index] AS fit,
+               sqrt(((e.x - t.lon) * t.per_lon) * ((e.x - t.lon) * t.per_lon)
+                    + ((e.y - t.lat) * t.per_lat) * ((e.y - t.lat) * t.per_lat)) AS d
+        FROM link_enterprise e
         WHERE e.location && ST_MakeEnvelope(t.min_lon, t.min_lat, t.max_lon, t.max_lat, 4326)
     ) b
     WHERE b.d <= t.reach_m
@@ -75,6 +76,20 @@ CROSS JOIN LATERAL (
 ) c
 ORDER BY t.complaint_id, c.s DESC
 """
+
+#: PostgreSQL: the enterprises once more, each with its coordinates and its fit for every
+#: category in an array, so the join above reads one row per candidate and nothing else
+_PG_ENTERPRISES = [
+    "DROP TABLE IF EXISTS link_enterprise",
+    "CREATE TEMPORARY TABLE link_enterprise AS"
+    " SELECT e.id, e.location, ST_X(e.location) AS x, ST_Y(e.location) AS y,"
+    " (SELECT array_agg(f.fit ORDER BY f.category COLLATE \"C\") FROM link_fit f"
+    "  WHERE f.enterprise_id = e.id) AS fits"
+    " FROM enterprise e",
+    "CREATE INDEX ON link_enterprise USING gist (location)",
+    "ANALYZE link_enterprise",
+    "ANALYZE link_todo",
+]
 
 
 def link_many(
@@ -96,7 +111,11 @@ def link_many(
     connection = db.session.connection()
     _FIT.create(connection, checkfirst=True)
     _TODO.create(connection, checkfirst=True)
-    _load_fits(rules, {category for _id, category, _x, _y in complaints})
+    categories = sorted({category for _id, category, _x, _y in complaints})
+    _load_fits(rules, set(categories))
+    if db.session.get_bind().dialect.name == "postgresql":
+        for statement in _PG_ENTERPRISES[:4]:
+            db.session.execute(sa.text(statement))
     enterprises = {
         eid: (x, y, industry, tuple(pollutants or ()))
         for eid, x, y, industry, pollutants in db.session.execute(
@@ -112,10 +131,12 @@ def link_many(
     stored = 0
     for start in range(0, len(complaints), CHUNK):
         chunk = complaints[start : start + CHUNK]
-        stored += _link_chunk(chunk, rules, enterprises)
+        stored += _link_chunk(chunk, rules, enterprises, categories)
         progress(start + len(chunk), len(complaints))
     db.session.execute(_TODO.delete())
     db.session.execute(_FIT.delete())
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.text(_PG_ENTERPRISES[0]))
     return stored
 
 
@@ -136,7 +157,9 @@ def _load_fits(rules: LinkingRules, categories: set[str]) -> None:
     insert_rows(db.session, _FIT, rows)
 
 
-def _link_chunk(chunk: Sequence, rules: LinkingRules, enterprises: dict) -> int:
+def _link_chunk(
+    chunk: Sequence, rules: LinkingRules, enterprises: dict, categories: list[str]
+) -> int:
     db.session.execute(_TODO.delete())
     todo = []
     for cid, category, lon, lat in chunk:
@@ -148,6 +171,7 @@ def _link_chunk(chunk: Sequence, rules: LinkingRules, enterprises: dict) -> int:
             {
                 "complaint_id": cid,
                 "category": category,
+                "category_index": categories.index(category) + 1,
                 "radius_m": radius,
                 "reach_m": reach,
                 "per_lon": per_lon,
@@ -170,6 +194,7 @@ def _link_chunk(chunk: Sequence, rules: LinkingRules, enterprises: dict) -> int:
         slack = 2 * eps + 1e-4
         limit = keep + PRESELECT_EXTRA
         params = {"dw": rules.distance_weight, "tw": weights, "limit": limit}
+        db.session.execute(sa.text(_PG_ENTERPRISES[-1]))
         scores: dict[int, list[float]] = defaultdict(list)
         for cid, eid, score in db.session.execute(sa.text(_PG_CANDIDATES), params):
             by_complaint[cid].append(eid)
