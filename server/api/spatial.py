@@ -30,9 +30,16 @@ from server.api.common import protected_blueprint, service_area, station_id_for_
 from server.api.paging import paginate, paginate_list
 from server.auth import current_actor
 from server.extensions import db
-from server.models import Complaint, ComplaintFlag, ComplaintLink, Enterprise, Station, Visit
+from server.models import (
+    Complaint,
+    ComplaintFlag,
+    ComplaintLink,
+    Enterprise,
+    Station,
+    Visit,
+    VisitFlag,
+)
 from server.models.base import utcnow
-from server.models.spatial import VisitFlag
 from server.services.registry import StationLocator
 from server.services.spatial import (
     complaint_flags,

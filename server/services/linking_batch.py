@@ -83,7 +83,7 @@ _PG_ENTERPRISES = [
     "DROP TABLE IF EXISTS link_enterprise",
     "CREATE TEMPORARY TABLE link_enterprise AS"
     " SELECT e.id, e.location, ST_X(e.location) AS x, ST_Y(e.location) AS y,"
-    " (SELECT array_agg(f.fit ORDER BY f.category COLLATE \"C\") FROM link_fit f"
+    ' (SELECT array_agg(f.fit ORDER BY f.category COLLATE "C") FROM link_fit f'
     "  WHERE f.enterprise_id = e.id) AS fits"
     " FROM enterprise e",
     "CREATE INDEX ON link_enterprise USING gist (location)",
