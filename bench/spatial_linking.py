@@ -75,6 +75,7 @@ def load(app, enterprises: int, complaints: int) -> None:
     import sqlalchemy as sa
 
     from bureau.demo_county import build_demo_county, spatial_workload
+    from gis.wkt import point_ewkt
     from server.bulk import insert_rows
     from server.extensions import db
     from server.migrate import upgrade
@@ -99,7 +100,7 @@ def load(app, enterprises: int, complaints: int) -> None:
                 "category": seed.category,
                 "description": "bench",
                 "status": "received",
-                "location": f"SRID=4326;POINT ({seed.lon!r} {seed.lat!r})",
+                "location": point_ewkt(seed.lon, seed.lat),
                 "received_at": seed.received_at,
                 "created_at": seed.received_at,
                 "updated_at": seed.received_at,

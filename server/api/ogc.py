@@ -30,6 +30,7 @@ from gis.spatial_sql import intersects_bbox
 from server.auth import authenticate_request, current_actor
 from server.extensions import db
 from server.models import Complaint, Enterprise, Project, Station
+from server.services.sync_wire import wire_time
 
 GEOJSON = "application/geo+json"
 DEFAULT_LIMIT = 100
@@ -57,11 +58,9 @@ def _station(row) -> dict[str, Any]:
 
 
 def _iso(value: date | datetime | None) -> str | None:
-    if value is None:
-        return None
     if isinstance(value, datetime):
-        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
-    return value.isoformat()
+        return wire_time(value.astimezone(UTC))
+    return None if value is None else value.isoformat()
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from bureau.scope import desk_for
 from bureau.vocabulary import COMPLAINT_CATEGORIES, require_choice
 from gis.datum import to_wgs84
 from gis.errors import GeometryError
-from gis.geometry import validate_lonlat
+from gis.geometry import point_ewkt, validate_lonlat
 from schemas.spatial import (
     FlaggedVisitPage,
     FlagList,
@@ -111,7 +111,7 @@ def route(args):
     probe = Complaint(
         uid="(not registered)",
         category=category,
-        location=f"SRID=4326;POINT ({lon!r} {lat!r})",
+        location=point_ewkt(lon, lat),
         received_at=utcnow(),
     )
     station = db.session.get(Station, decision.station_id) if decision.station_id else None

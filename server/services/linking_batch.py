@@ -19,14 +19,19 @@ from collections.abc import Callable, Sequence
 
 import sqlalchemy as sa
 
-from gis.distance import geodesic_distance_m, metres_to_degree_deltas
+from gis.distance import geodesic_distance_m
 from gis.linking import EnterpriseCandidate, LinkingRules, fit_part, rank_candidates
 from gis.spatial_sql import LOCAL_ERROR, LOCAL_REACH_M, local_scale
 from server.bulk import insert_rows
 from server.extensions import db
 from server.models import Complaint, ComplaintLink, Enterprise
 from server.models.base import utcnow
-from server.services.spatial import PRESELECT_EXTRA, PRESELECT_MARGIN, enterprise_candidates
+from server.services.spatial import (
+    PRESELECT_EXTRA,
+    PRESELECT_MARGIN,
+    around,
+    enterprise_candidates,
+)
 
 CHUNK = 20_000
 
@@ -165,7 +170,7 @@ def _link_chunk(
     for cid, category, lon, lat in chunk:
         radius = rules.radius_for(category)
         reach = radius * (1 + LOCAL_ERROR)
-        dlon, dlat = metres_to_degree_deltas(lat, reach)
+        box = around(lon, lat, reach)
         per_lon, per_lat = local_scale(lat)
         todo.append(
             {
@@ -178,10 +183,10 @@ def _link_chunk(
                 "per_lat": per_lat,
                 "lon": lon,
                 "lat": lat,
-                "min_lon": lon - dlon,
-                "min_lat": lat - dlat,
-                "max_lon": lon + dlon,
-                "max_lat": lat + dlat,
+                "min_lon": box.min_lon,
+                "min_lat": box.min_lat,
+                "max_lon": box.max_lon,
+                "max_lat": box.max_lat,
             }
         )
     insert_rows(db.session, _TODO, todo)

@@ -36,7 +36,7 @@ from bureau.errors import InvalidInput
 from bureau.linking_defaults import linking_rules
 from bureau.scope import desk_for
 from gis.bbox import BBox
-from gis.distance import geodesic_distance_m, metres_to_degree_deltas
+from gis.distance import geodesic_distance_m
 from gis.flags import Flag
 from gis.linking import EnterpriseCandidate, LinkingRules, Suggestion, rank_candidates
 from gis.plausibility import PlausibilityThresholds, PreviousVisit, check_visit
@@ -128,13 +128,7 @@ def parse_radii(text: str) -> dict[str, float]:
 
 def around(lon: float, lat: float, metres: float) -> BBox:
     """A box that surely holds the circle of ``metres`` around the point (index pre-filter)."""
-    dlon, dlat = metres_to_degree_deltas(lat, metres)
-    return BBox(
-        max(lon - dlon, -180.0),
-        max(lat - dlat, -90.0),
-        min(lon + dlon, 180.0),
-        min(lat + dlat, 90.0),
-    )
+    return BBox(lon, lat, lon, lat).expanded(metres)
 
 
 def _near(column, lon: float, lat: float, metres: float):

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
+import pytest
 import sqlalchemy as sa
 
 
@@ -50,3 +57,55 @@ def use_app_env(monkeypatch, app, **extra: str) -> None:
     monkeypatch.setenv("FIELDSYNC_INSTANCE_PATH", app.instance_path)
     for name, value in extra.items():
         monkeypatch.setenv(f"FIELDSYNC_{name}", value)
+
+
+@contextmanager
+def serving(env: dict[str, str]) -> Iterator[str]:
+    """``fieldsync serve`` as a subprocess with ``env``, until it answers ``/healthz``; yields
+    its base URL and stops it on the way out."""
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "server", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _attempt in range(300):
+            try:
+                with urllib.request.urlopen(base + "/healthz", timeout=2):
+                    break
+            except OSError:
+                if server.poll() is not None:
+                    pytest.fail(server.stdout.read())
+                time.sleep(0.1)
+        else:
+            pytest.fail("the server did not answer /healthz")
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        server.stdout.close()
+
+
+def seeded_complaints(seeds, uid: Callable[[int], str], description: str) -> list:
+    """Complaint rows, received at the hotline, from a workload's ``ComplaintSeed`` list."""
+    from gis.wkt import point_ewkt
+    from server.models import Complaint
+
+    return [
+        Complaint(
+            uid=uid(i),
+            version=1,
+            sync_seq=0,
+            channel="hotline_12369",
+            category=seed.category,
+            description=description,
+            status="received",
+            location=point_ewkt(seed.lon, seed.lat),
+            received_at=seed.received_at,
+        )
+        for i, seed in enumerate(seeds)
+    ]

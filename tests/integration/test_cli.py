@@ -5,14 +5,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 import urllib.request
 
 import pytest
 from click.testing import CliRunner
 
 from server.cli import main
-from tests.integration.helpers import free_port
+from tests.integration.helpers import serving
 
 
 @pytest.fixture
@@ -121,27 +120,9 @@ def test_demo_then_serve(databases, tmp_path, demo_tokens):
     )
     assert again.returncode == 0 and "already has data" in again.stdout
 
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "server", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        for _attempt in range(200):
-            try:
-                with urllib.request.urlopen(base + "/healthz", timeout=2) as response:
-                    health = response.read().decode()
-                break
-            except OSError:
-                if server.poll() is not None:
-                    pytest.fail(server.stdout.read())
-                time.sleep(0.1)
-        else:
-            pytest.fail("the server did not answer /healthz")
+    with serving(env) as base:
+        with urllib.request.urlopen(base + "/healthz", timeout=2) as response:
+            health = response.read().decode()
         assert '"ok"' in health
         token = next(iter(demo_tokens.values()))
         request = urllib.request.Request(
@@ -156,10 +137,6 @@ def test_demo_then_serve(databases, tmp_path, demo_tokens):
             urllib.request.urlopen(anonymous, timeout=10)
         assert refused.value.code == 401
         refused.value.close()
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        server.stdout.close()
 
 
 def test_reference_device_client_from_the_shell(databases, tmp_path, demo_county):
@@ -168,21 +145,7 @@ def test_reference_device_client_from_the_shell(databases, tmp_path, demo_county
 
     url = databases.fresh_url("demo")
     env = dict(os.environ, FIELDSYNC_DATABASE_URL=url, FIELDSYNC_INSTANCE_PATH=str(tmp_path))
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "server", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _attempt in range(200):
-            try:
-                with urllib.request.urlopen(base + "/healthz", timeout=2):
-                    break
-            except OSError:
-                time.sleep(0.1)
+    with serving(env) as base:
         inspector = next(u for u in demo_county.users if u.username == "qs_inspector")
         store = str(tmp_path / "phone.db")
         login = run(
@@ -244,6 +207,3 @@ def test_reference_device_client_from_the_shell(databases, tmp_path, demo_county
         bad = tmp_path / "bad.json"
         bad.write_text("{not json", encoding="utf-8")
         assert run("device", "act", "--store", store, str(bad)).exit_code == 1
-    finally:
-        server.terminate()
-        server.wait(timeout=30)

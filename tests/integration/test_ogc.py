@@ -6,8 +6,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
-import time
 import urllib.request
 
 import pytest
@@ -17,7 +15,7 @@ from shapely.geometry import box
 
 from server.extensions import db
 from server.models import Enterprise
-from tests.integration.helpers import bearer, count, free_port, token_for
+from tests.integration.helpers import bearer, count, serving, token_for
 from tests.integration.sync_helpers import Device, complaint_fields
 
 BOX = (119.85, 31.65, 120.0, 31.75)
@@ -145,24 +143,7 @@ def test_gdal_reads_the_layers_from_a_running_server(databases, tmp_path, demo_t
         pytest.skip("ogrinfo is not installed (Debian package gdal-bin)")
     url = databases.fresh_url("demo")
     env = dict(os.environ, FIELDSYNC_DATABASE_URL=url, FIELDSYNC_INSTANCE_PATH=str(tmp_path))
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "server", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _attempt in range(300):
-            try:
-                with urllib.request.urlopen(base + "/healthz", timeout=2):
-                    break
-            except OSError:
-                if server.poll() is not None:
-                    pytest.fail(server.stdout.read())
-                time.sleep(0.1)
+    with serving(env) as base:
         token = demo_tokens["qs_inspector"]
         gdal = [ogrinfo, "--config", "GDAL_HTTP_HEADERS", f"Authorization: Bearer {token}", "-ro"]
         listing = subprocess.run(
@@ -197,7 +178,3 @@ def test_gdal_reads_the_layers_from_a_running_server(databases, tmp_path, demo_t
         )
         with urllib.request.urlopen(ours, timeout=10) as response:
             assert json.load(response)["numberMatched"] == feature_count
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        server.stdout.close()

@@ -15,7 +15,7 @@ from gis.linking import EnterpriseCandidate, rank_candidates
 from gis.routing import StationArea, route_point
 from server.extensions import db
 from server.models import Complaint, Enterprise, Project, Station
-from tests.integration.helpers import bearer, token_for
+from tests.integration.helpers import bearer, seeded_complaints, token_for
 from tests.integration.sync_helpers import Device, complaint_fields, visit_fields
 
 OUTSIDE_EVERY_STATION = (118.5, 31.0)
@@ -272,20 +272,7 @@ def test_linking_many_at_once_stores_what_one_at_a_time_stores(demo_app, monkeyp
         )
 
     with demo_app.app_context():
-        complaints = [
-            Complaint(
-                uid=f"batch-{i}",
-                version=1,
-                sync_seq=0,
-                channel="hotline_12369",
-                category=seed.category,
-                description="batch",
-                status="received",
-                location=f"SRID=4326;POINT ({seed.lon!r} {seed.lat!r})",
-                received_at=seed.received_at,
-            )
-            for i, seed in enumerate(seeds)
-        ]
+        complaints = seeded_complaints(seeds, lambda i: f"batch-{i}", "batch")
         db.session.add_all(complaints)
         db.session.flush()
         for complaint in complaints:

@@ -20,6 +20,7 @@ from server.models import Complaint, ComplaintFlag, ComplaintLink, Enterprise, P
 from server.services.registry import StationLocator, write_records
 from server.services.spatial import SpatialSettings, route_and_analyse
 from tests.integration.conftest import DEMO_SEED, _build_app
+from tests.integration.helpers import seeded_complaints
 
 ENTERPRISES, COMPLAINTS = 2_000, 5_000
 
@@ -40,20 +41,7 @@ def _answers(url: str, tmp_path) -> dict:
         write_records("projects", county.projects, locator)
         for start in range(0, len(firms), 500):
             write_records("enterprises", firms[start : start + 500], locator)
-        complaints = [
-            Complaint(
-                uid=_uid(i),
-                version=1,
-                sync_seq=0,
-                channel="hotline_12369",
-                category=seed.category,
-                description="cross-backend",
-                status="received",
-                location=f"SRID=4326;POINT ({seed.lon!r} {seed.lat!r})",
-                received_at=seed.received_at,
-            )
-            for i, seed in enumerate(seeds)
-        ]
+        complaints = seeded_complaints(seeds, _uid, "cross-backend")
         db.session.add_all(complaints)
         db.session.flush()
         half = len(complaints) // 2
