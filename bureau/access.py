@@ -29,7 +29,12 @@ from bureau.vocabulary import ROLES
 
 __all__ = [
     "COUNTY_READERS",
+    "AUDIT_READERS",
+    "CASE_HANDLERS",
+    "DECIDE_ESCALATIONS",
     "DECIDE_LINKS",
+    "HANDLE_CASES",
+    "READ_AUDIT",
     "LINK_DECIDERS",
     "MANAGE_ACCOUNTS",
     "READ_CASES",
@@ -63,6 +68,13 @@ class Action(StrEnum):
     """Read complaints with their suggested enterprises and flags, and flagged visits."""
     DECIDE_LINKS = "decide_links"
     """Confirm or reject an enterprise suggested for a complaint."""
+    HANDLE_CASES = "handle_cases"
+    """Register complaints and move cases along: classify, assign, reply, resolve, follow up,
+    close, reopen, record a rectification's verification."""
+    DECIDE_ESCALATIONS = "decide_escalations"
+    """Record a leader's decision on an escalated case (领导批示)."""
+    READ_AUDIT = "read_audit"
+    """Read the audit log: by case, or everything one person did."""
 
 
 READ_REGISTRY = Action.READ_REGISTRY
@@ -72,6 +84,16 @@ WRITE_PEOPLE = Action.WRITE_PEOPLE
 MANAGE_ACCOUNTS = Action.MANAGE_ACCOUNTS
 READ_CASES = Action.READ_CASES
 DECIDE_LINKS = Action.DECIDE_LINKS
+HANDLE_CASES = Action.HANDLE_CASES
+DECIDE_ESCALATIONS = Action.DECIDE_ESCALATIONS
+READ_AUDIT = Action.READ_AUDIT
+
+CASE_HANDLERS: tuple[str, ...] = ("leader", "officer", "intake")
+"""Roles that, at county level, register and handle cases of every station; every role but the
+auditor handles the cases of the station it is bound to."""
+
+AUDIT_READERS: tuple[str, ...] = ("leader", "auditor")
+"""Roles that read the audit log (of their station's cases, or all at county level)."""
 
 LINK_DECIDERS: tuple[str, ...] = ("leader", "officer", "station_staff")
 """Roles that confirm or reject suggested links (station staff for their own station)."""
@@ -204,6 +226,35 @@ def _refusal(actor: Actor, action: Action, station_id: int | None) -> str | None
         return _needs(
             f"deciding suggested enterprises for {_station(station_id)}",
             f"a county-level leader or officer, or a {_either(LINK_DECIDERS)} of that station",
+            actor,
+        )
+
+    if action is Action.HANDLE_CASES:
+        if actor.station_id is None and role in CASE_HANDLERS:
+            return None
+        if actor.station_id is not None and role != "auditor" and station_id == actor.station_id:
+            return None
+        return _needs(
+            f"handling cases of {_station(station_id)}",
+            f"a county-level {_either(CASE_HANDLERS)}, or staff of that station",
+            actor,
+        )
+
+    if action is Action.DECIDE_ESCALATIONS:
+        if role == "leader" and (actor.station_id is None or station_id == actor.station_id):
+            return None
+        return _needs(
+            f"deciding escalated cases of {_station(station_id)}",
+            "a county-level leader, or the leader of that station",
+            actor,
+        )
+
+    if action is Action.READ_AUDIT:
+        if role in AUDIT_READERS and (actor.station_id is None or station_id == actor.station_id):
+            return None
+        return _needs(
+            f"reading the audit log of {_station(station_id)}",
+            f"a county-level {_either(AUDIT_READERS)}, or one of that station",
             actor,
         )
 

@@ -37,6 +37,14 @@ _TYPED_SETTINGS: dict[str, type] = {
     "VISIT_FAR_FROM_TARGET_M": int,
     "VISIT_POOR_ACCURACY_M": int,
     "VISIT_MAX_SPEED_KMH": int,
+    "COUNTY_CODE": str,
+    "CASE_ACCEPTANCE_DAYS": int,
+    "CASE_RESOLUTION_DAYS": int,
+    "CASE_MAX_EXTENSION_DAYS": int,
+    "CASE_PROGRESS_INTERVAL_DAYS": int,
+    "CASE_FOLLOW_UP_DAYS": int,
+    "CASE_VERIFICATION_DAYS": int,
+    "CASE_SOON_DAYS": int,
 }
 
 
@@ -79,6 +87,16 @@ def defaults(instance_path: Path) -> dict[str, object]:
         "VISIT_FAR_FROM_TARGET_M": 500,
         "VISIT_POOR_ACCURACY_M": 100,
         "VISIT_MAX_SPEED_KMH": 120,
+        # casework: the county's administrative code in case numbers, and the clocks (days;
+        # the lawful maxima are 15 to accept, 60 to resolve, 30 for the one extension)
+        "COUNTY_CODE": "DEMO",
+        "CASE_ACCEPTANCE_DAYS": 15,
+        "CASE_RESOLUTION_DAYS": 60,
+        "CASE_MAX_EXTENSION_DAYS": 30,
+        "CASE_PROGRESS_INTERVAL_DAYS": 30,
+        "CASE_FOLLOW_UP_DAYS": 30,
+        "CASE_VERIFICATION_DAYS": 7,
+        "CASE_SOON_DAYS": 3,
     }
 
 

@@ -10,6 +10,7 @@ def register_blueprints(app: Flask, api: Api) -> None:
     from schemas.fields import register_field_docs
     from server.api import (
         accounts,
+        cases,
         enterprises,
         health,
         ogc,
@@ -18,12 +19,24 @@ def register_blueprints(app: Flask, api: Api) -> None:
         projects,
         spatial,
         stations,
+        supervision,
         sync,
     )
 
     register_field_docs(api.ma_plugin)
     app.register_blueprint(health.blp)
     app.register_blueprint(ogc.blp)
-    for module in (stations, enterprises, projects, people, accounts, sync, photos, spatial):
+    for module in (
+        stations,
+        enterprises,
+        projects,
+        people,
+        accounts,
+        sync,
+        photos,
+        spatial,
+        cases,
+        supervision,
+    ):
         api.register_blueprint(module.blp, url_prefix="/api/v1" + module.URL)
     accounts.register_public(app, api)

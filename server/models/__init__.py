@@ -2,6 +2,7 @@
 
 from server.models.accounts import Device, User
 from server.models.base import Base
+from server.models.casework import AuditEntry, CaseEscalation, ComplaintCase, ReceptionDay
 from server.models.fieldwork import Complaint, ComplaintEvent, RegistryProposal, Visit
 from server.models.registry import Enterprise, Person, Project, Station
 from server.models.spatial import ComplaintFlag, ComplaintLink, VisitFlag
@@ -19,8 +20,11 @@ from server.models.sync import (
 )
 
 __all__ = [
+    "AuditEntry",
     "Base",
+    "CaseEscalation",
     "Complaint",
+    "ComplaintCase",
     "ComplaintEvent",
     "ComplaintFlag",
     "ComplaintLink",
@@ -30,6 +34,7 @@ __all__ = [
     "Photo",
     "PhotoChunk",
     "Project",
+    "ReceptionDay",
     "RecordHistory",
     "RegistryProposal",
     "Station",

@@ -180,3 +180,45 @@ def test_cases_and_links_table(row):
         with pytest.raises(Forbidden) as info:
             authorize(actor, Action.DECIDE_LINKS, station_id=OWN)
         assert "station_staff" in info.value.message
+
+
+# Casework, per (role, actor's station): Y/N for OWN station, OTHER station, all (None) of
+#   HANDLE_CASES;  DECIDE_ESCALATIONS;  READ_AUDIT.
+CASEWORK_TABLE = [
+    ("admin",         COUNTY,  "YYY", "YYY", "YYY"),
+    ("leader",        COUNTY,  "YYY", "YYY", "YYY"),
+    ("officer",       COUNTY,  "YYY", "NNN", "NNN"),
+    ("intake",        COUNTY,  "YYY", "NNN", "NNN"),
+    ("auditor",       COUNTY,  "NNN", "NNN", "YYY"),
+    ("inspector",     COUNTY,  "NNN", "NNN", "NNN"),
+    ("station_staff", COUNTY,  "NNN", "NNN", "NNN"),
+    ("leader",        OWN,     "YNN", "YNN", "YNN"),
+    ("officer",       OWN,     "YNN", "NNN", "NNN"),
+    ("intake",        OWN,     "YNN", "NNN", "NNN"),
+    ("auditor",       OWN,     "NNN", "NNN", "YNN"),
+    ("inspector",     OWN,     "YNN", "NNN", "NNN"),
+    ("station_staff", OWN,     "YNN", "NNN", "NNN"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("row", CASEWORK_TABLE, ids=_case_id)
+def test_casework_table(row):
+    role, station, handle, decide, audit = row
+    actor = Actor(user_id=7, role=role, station_id=station)
+    table = (
+        (Action.HANDLE_CASES, handle),
+        (Action.DECIDE_ESCALATIONS, decide),
+        (Action.READ_AUDIT, audit),
+    )
+    for action, answers in table:
+        for target, answer in zip((OWN, OTHER, None), answers, strict=True):
+            assert allowed(actor, action, station_id=target) is (answer == "Y"), (action, target)
+
+
+def test_casework_refusals_name_who_may():
+    with pytest.raises(Forbidden) as info:
+        authorize(Actor(3, "auditor", None), Action.HANDLE_CASES, station_id=OWN)
+    assert "leader, officer or intake" in info.value.message
+    with pytest.raises(Forbidden) as info:
+        authorize(Actor(3, "officer", None), Action.DECIDE_ESCALATIONS, station_id=OWN)
+    assert "leader" in info.value.message

@@ -1,0 +1,641 @@
+"""Casework endpoints: intake, the lifecycle steps, case files and the audit log.
+
+Each step loads the case, asks :mod:`bureau.access` whether the account may handle it, runs the
+bureau's rule with the server's clock and writes the step back in one transaction
+(:func:`server.services.casework.save_step`). A refused step answers 409/422 with the rule's
+code and changes nothing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import replace
+
+import sqlalchemy as sa
+from flask.views import MethodView
+from shapely.geometry import Point
+
+from bureau.access import Action, Actor, authorize
+from bureau.cases import Case, Complainant
+from bureau.casework import (
+    ReplyDraft,
+    assign,
+    case_number,
+    classify,
+    close,
+    extend,
+    follow_up,
+    intake,
+    record_reply,
+    reopen,
+    resolve,
+    verify_rectification,
+)
+from bureau.complainant_privacy import complainant_read_event, redact
+from bureau.deadlines import open_deadlines, reply_compliance
+from bureau.errors import InvalidInput, NotFound
+from bureau.supervision import record_escalation
+from schemas.cases import (
+    AssignIn,
+    AuditArgs,
+    AuditPage,
+    CaseListArgs,
+    CaseOut,
+    CasePage,
+    ClassifyIn,
+    CloseIn,
+    EscalationIn,
+    ExtendIn,
+    FollowUpIn,
+    IntakeIn,
+    ReopenIn,
+    ReplyStepIn,
+    ResolveCaseIn,
+    VerificationIn,
+)
+from server.api.common import protected_blueprint, service_area, station_id_for_code
+from server.api.paging import paginate
+from server.auth import current_actor
+from server.extensions import db
+from server.models import (
+    AuditEntry,
+    Complaint,
+    ComplaintCase,
+    Person,
+    ReceptionDay,
+    User,
+)
+from server.models.base import utcnow
+from server.services.casework import (
+    actor_of,
+    append_audit,
+    case_clocks,
+    county_code,
+    load_cases,
+    next_case_sequence,
+    save_step,
+)
+from server.services.registry import StationLocator
+from server.services.spatial import analyse_complaint, spatial_settings
+from server.services.sync_entities import point_in
+from server.services.sync_push import SeqAllocator
+from server.services.sync_wire import wire_point
+from sync.entities import Context, FieldProblem, point
+
+URL = ""
+blp = protected_blueprint("cases", __name__, "Casework: intake, the five replies, supervision")
+
+COUNTY = "county"
+
+
+# --- lookups -----------------------------------------------------------------------------------
+
+
+def station_filter(code: str | None) -> int | None:
+    """A station code, or ``county`` for the county desk (no station)."""
+    if code is None or code == COUNTY:
+        return None
+    return station_id_for_code(code)
+
+
+def user_named(username: str, field: str) -> User:
+    user = db.session.execute(sa.select(User).where(User.username == username)).scalar_one_or_none()
+    if user is None or not user.is_active:
+        raise InvalidInput(
+            f"No active user is called {username!r}.", errors={field: ["unknown user"]}
+        )
+    return user
+
+
+def usernames(ids) -> dict[int, str]:
+    ids = sorted({i for i in ids if i is not None})
+    if not ids:
+        return {}
+    return dict(db.session.execute(sa.select(User.id, User.username).where(User.id.in_(ids))).all())
+
+
+def find_case(ref: str) -> tuple[Complaint, ComplaintCase, Case]:
+    """A case by its complaint's record id (uid) or its case number."""
+    ref = ref.strip()
+    condition = ComplaintCase.number == ref if ref.count("-") == 2 else Complaint.uid == ref.lower()
+    found = load_cases([condition], all_events=True)
+    if not found:
+        raise NotFound(f"No case has the id or number {ref}.")
+    return found[0]
+
+
+def handled_case(ref: str) -> tuple[Complaint, ComplaintCase, Case, Actor]:
+    complaint, file, case = find_case(ref)
+    actor = current_actor()
+    authorize(actor, Action.HANDLE_CASES, station_id=complaint.station_id)
+    return complaint, file, case, actor
+
+
+def draft(data: dict | None) -> ReplyDraft | None:
+    if data is None:
+        return None
+    return ReplyDraft(method=data.get("method"), text=data.get("text") or "", at=data.get("at"))
+
+
+# --- rendering ---------------------------------------------------------------------------------
+
+
+def deadlines_out(case: Case, now) -> list[dict]:
+    return [
+        {"kind": kind, "due": due, "overdue": due < now}
+        for kind, due in open_deadlines(case, case_clocks()).items()
+    ]
+
+
+def case_summary(complaint: Complaint, case: Case, now) -> dict:
+    return {
+        "id": complaint.uid,
+        "number": case.number,
+        "status": case.status,
+        "channel": case.channel,
+        "category": case.category,
+        "station_id": case.station_id,
+        "received_at": case.received_at,
+        "received_by": case.received_by,
+        "assignee_id": case.assignee_id,
+        "accountable_id": case.accountable_id,
+        "resolution_due": case.resolution_due,
+        "deadlines": deadlines_out(case, now),
+    }
+
+
+def case_out(complaint: Complaint, file: ComplaintCase, case: Case, actor: Actor) -> dict:
+    """The case file as ``actor`` may see it; a leader's or auditor's sight of the
+    complainant's identity is written to the audit log (committed with the request)."""
+    now = utcnow()
+    read = complainant_read_event(actor, case, now, "case file")
+    if read is not None:
+        append_audit([read], number=case.number)
+    return {
+        **case_summary(complaint, case, now),
+        "description": case.description,
+        "address": complaint.address,
+        "location": wire_point(complaint.location) if complaint.location is not None else None,
+        "desk": complaint.desk,
+        "source": case.source,
+        "classification": case.classification,
+        "acceptance_due": case.acceptance_due,
+        "accepted_at": case.accepted_at,
+        "assigned_at": case.assigned_at,
+        "resolved_at": case.resolved_at,
+        "closed_at": case.closed_at,
+        "reopened_at": case.reopened_at,
+        "reopen_count": case.reopen_count,
+        "referred_to": case.referred_to,
+        "enterprise_id": case.enterprise_id,
+        "important": case.important,
+        "bypass": case.bypass,
+        "collective": case.collective,
+        "rebound": case.rebound,
+        "extension": file.extension,
+        "rectification": file.rectification,
+        "escalations": [
+            {
+                "grounds": list(e.grounds),
+                "leader_id": e.leader_id,
+                "decision": e.decision,
+                "decided_at": e.decided_at.isoformat(),
+            }
+            for e in case.escalations
+        ],
+        "replies": list(case.replies),
+        "reply_compliance": reply_compliance(case, now, case_clocks()),
+        "complainant": redact(actor, case),
+        "reception_day_id": file.reception_day_id,
+    }
+
+
+def run_step(ref: str, rule) -> dict:
+    """Load the case, check the account may handle it, apply ``rule(case, actor, now)``, save."""
+    complaint, file, case, actor = handled_case(ref)
+    step = rule(case, actor, utcnow())
+    save_step(complaint, file, case, step)
+    out = case_out(complaint, file, step.case, actor)
+    db.session.commit()
+    return out
+
+
+# --- intake ------------------------------------------------------------------------------------
+
+
+def _location(value: dict | None) -> dict | None:
+    if value is None:
+        return None
+    try:
+        return point(value, Context(service_area=service_area()))
+    except FieldProblem as problem:
+        raise InvalidInput(f"location: {problem}", errors={"location": [str(problem)]}) from None
+
+
+def _person_id(ref: str | None) -> int | None:
+    if ref is None:
+        return None
+    person_id = db.session.execute(sa.select(Person.id).where(Person.ref == ref)).scalar()
+    if person_id is None:
+        raise InvalidInput(
+            f"No must-visit person has the ref {ref!r}.",
+            errors={"complainant.person_ref": ["unknown person"]},
+        )
+    return person_id
+
+
+@blp.route("/cases")
+class Cases(MethodView):
+    @blp.arguments(CaseListArgs, location="query")
+    @blp.response(200, CasePage)
+    def get(self, args):
+        """Cases, newest first: of one station (or ``county``), status or responsible officer.
+        Station accounts see their station's. No complainant data in lists."""
+        actor = current_actor()
+        station_id = actor.station_id
+        query = sa.select(Complaint).join(ComplaintCase, ComplaintCase.complaint_id == Complaint.id)
+        if "station" in args:
+            station_id = station_filter(args["station"])
+            query = query.where(
+                Complaint.station_id.is_(None)
+                if station_id is None
+                else (Complaint.station_id == station_id)
+            )
+        elif actor.station_id is not None:
+            query = query.where(Complaint.station_id == actor.station_id)
+        authorize(actor, Action.READ_CASES, station_id=station_id)
+        if "status" in args:
+            query = query.where(Complaint.status == args["status"])
+        if "assignee" in args:
+            query = query.where(
+                ComplaintCase.assignee_id == user_named(args["assignee"], "assignee").id
+            )
+        rows, page = paginate(
+            query.order_by(Complaint.received_at.desc(), Complaint.id.desc()),
+            page=args["page"],
+            size=args["page_size"],
+        )
+        cases = {
+            c.id: (c, case) for c, _f, case in load_cases([Complaint.id.in_([r.id for r in rows])])
+        }
+        now = utcnow()
+        return {
+            "items": [case_summary(*cases[r.id], now) for r in rows if r.id in cases],
+            "page": page,
+        }
+
+    @blp.arguments(IntakeIn)
+    @blp.response(201, CaseOut)
+    def post(self, data):
+        """Register a complaint from any channel: a case number and the receipt (回执) at once,
+        routed to the station whose area holds it, linked to nearby enterprises and flagged."""
+        actor = current_actor()
+        now = utcnow()
+        location = _location(data["location"])
+        locator = StationLocator.load()
+        if data["station"] is not None:
+            station_id = station_filter(data["station"])
+        elif actor.station_id is not None:
+            station_id = actor.station_id
+        elif location is not None:
+            station_id = locator.station_for(Point(*location["coordinates"]))
+        else:
+            station_id = None
+        authorize(actor, Action.HANDLE_CASES, station_id=station_id)
+        if data["reception_day_id"] is not None and not db.session.get(
+            ReceptionDay, data["reception_day_id"]
+        ):
+            raise InvalidInput(
+                "No reception day has that id.", errors={"reception_day_id": ["unknown"]}
+            )
+        person = data["complainant"]
+        complainant = Complainant(
+            name=person.get("name"),
+            phone=person.get("phone"),
+            address=person.get("address"),
+            person_id=_person_id(person.get("person_ref")),
+            headcount=person.get("headcount", 1),
+        )
+        received_at = data["received_at"] or now
+        geometry, original = point_in(location)
+        complaint = Complaint(
+            uid=str(uuid.uuid4()),
+            version=1,
+            sync_seq=SeqAllocator(1)(),
+            station_id=station_id,
+            channel=str(data["channel"]),
+            category=str(data["category"]),
+            description=data["description"],
+            status="received",
+            location=geometry,
+            location_original=original,
+            address=data["address"],
+            received_at=received_at,
+        )
+        db.session.add(complaint)
+        db.session.flush()
+        number = case_number(received_at.year, county_code(), next_case_sequence(received_at.year))
+        step = intake(
+            case_id=complaint.id,
+            number=number,
+            channel=data["channel"],
+            category=data["category"],
+            description=data["description"],
+            complainant=complainant,
+            received_at=received_at,
+            receiver=actor,
+            now=now,
+            receipt=draft(data["receipt"]),
+            station_id=station_id,
+            important=data["important"],
+            bypass=data["bypass"],
+            clocks=case_clocks(),
+        )
+        complaint.channel = step.case.channel
+        complaint.category = step.case.category
+        file = ComplaintCase(
+            complaint_id=complaint.id,
+            number=number,
+            source="desk",
+            received_by=actor.user_id,
+            reception_day_id=data["reception_day_id"],
+        )
+        db.session.add(file)
+        empty = replace(step.case, replies=(), escalations=(), events=())
+        save_step(complaint, file, empty, step, now=now)
+        if complaint.location is not None:
+            analyse_complaint(complaint, spatial_settings(), locator)
+        _complaint, file, case = find_case(complaint.uid)
+        out = case_out(complaint, file, case, actor)
+        db.session.commit()
+        return out
+
+
+@blp.get("/cases/<ref>")
+@blp.response(200, CaseOut)
+def case_file(ref: str):
+    """A case file by record id or case number: the complainant's identity only for those who
+    handle the case (leaders' and auditors' reads are audited), deadlines, replies, decisions."""
+    complaint, file, case = find_case(ref)
+    actor = current_actor()
+    authorize(actor, Action.READ_CASES, station_id=complaint.station_id)
+    out = case_out(complaint, file, case, actor)
+    db.session.commit()
+    return out
+
+
+# --- the lifecycle steps -----------------------------------------------------------------------
+
+
+@blp.post("/cases/<ref>/classify")
+@blp.arguments(ClassifyIn)
+@blp.response(200, CaseOut)
+def classify_case(data, ref: str):
+    """Decide what the complaint is (定性): accepted with the acceptance notice (回告), not
+    accepted with a reason or the proper channel, or referred to the competent department."""
+    return run_step(
+        ref,
+        lambda case, actor, now: classify(
+            case,
+            classification=data["classification"],
+            actor=actor,
+            now=now,
+            notice=draft(data["notice"]),
+            reason=data["reason"],
+            proper_channel=data["proper_channel"],
+            referred_to=data["referred_to"],
+            clocks=case_clocks(),
+        ),
+    )
+
+
+@blp.post("/cases/<ref>/assign")
+@blp.arguments(AssignIn)
+@blp.response(200, CaseOut)
+def assign_case(data, ref: str):
+    """Give the case to a station and a responsible officer (责任人), optionally with an earlier
+    deadline than the lawful one."""
+    station_id = station_filter(data["station"])
+    assignee = user_named(data["assignee"], "assignee")
+    authorize(current_actor(), Action.HANDLE_CASES, station_id=station_id)
+    return run_step(
+        ref,
+        lambda case, actor, now: assign(
+            case,
+            station_id=station_id,
+            assignee_id=assignee.id,
+            actor=actor,
+            now=now,
+            deadline=data["deadline"],
+            clocks=case_clocks(),
+        ),
+    )
+
+
+@blp.post("/cases/<ref>/extend")
+@blp.arguments(ExtendIn)
+@blp.response(200, CaseOut)
+def extend_case(data, ref: str):
+    """The one extension (延期) of at most 30 days, approved by a leader, asked in time."""
+    approver = user_named(data["approver"], "approver")
+    return run_step(
+        ref,
+        lambda case, actor, now: extend(
+            case,
+            days=data["days"],
+            approver=actor_of(approver),
+            reason=data["reason"],
+            actor=actor,
+            now=now,
+            clocks=case_clocks(),
+        ),
+    )
+
+
+@blp.post("/cases/<ref>/replies")
+@blp.arguments(ReplyStepIn)
+@blp.response(200, CaseOut)
+def reply_to_complainant(data, ref: str):
+    """A reply to the complainant: receipt, acceptance notice, progress (回音) or result (回复),
+    with how they were told. The follow-up visit is ``/follow-up``."""
+    return run_step(
+        ref,
+        lambda case, actor, now: record_reply(
+            case, kind=data["kind"], reply=draft(data), actor=actor, now=now
+        ),
+    )
+
+
+@blp.post("/cases/<ref>/resolve")
+@blp.arguments(ResolveCaseIn)
+@blp.response(200, CaseOut)
+def resolve_case(data, ref: str):
+    """Finish the investigation (办结) with the findings, and the result reply if given now."""
+    return run_step(
+        ref,
+        lambda case, actor, now: resolve(
+            case,
+            actor=actor,
+            now=now,
+            findings=data["findings"],
+            result=draft(data["result"]),
+            enterprise_id=data["enterprise_id"],
+        ),
+    )
+
+
+@blp.post("/cases/<ref>/follow-up")
+@blp.arguments(FollowUpIn)
+@blp.response(200, CaseOut)
+def follow_up_case(data, ref: str):
+    """The follow-up visit (回访): satisfied → closed; unsatisfied → reopened; a polluting
+    enterprise → a rectification order with a verification visit scheduled."""
+    return run_step(
+        ref,
+        lambda case, actor, now: follow_up(
+            case,
+            outcome=data["outcome"],
+            reply=draft(data["reply"]),
+            actor=actor,
+            now=now,
+            reason=data["reason"],
+            enterprise_id=data["enterprise_id"],
+            rectification_deadline=data["rectification_deadline"],
+            requirement=data["requirement"],
+            clocks=case_clocks(),
+        ),
+    )
+
+
+@blp.post("/cases/<ref>/verification")
+@blp.arguments(VerificationIn)
+@blp.response(200, CaseOut)
+def verify_case(data, ref: str):
+    """The verification visit of a rectification order: rectified → closed, else handled again."""
+    return run_step(
+        ref,
+        lambda case, actor, now: verify_rectification(
+            case,
+            rectified=data["rectified"],
+            findings=data["findings"],
+            actor=actor,
+            now=now,
+            clocks=case_clocks(),
+        ),
+    )
+
+
+@blp.post("/cases/<ref>/close")
+@blp.arguments(CloseIn)
+@blp.response(200, CaseOut)
+def close_case(data, ref: str):
+    """Close the case (结案): only with its result reply and follow-up (or verification)."""
+    return run_step(
+        ref, lambda case, actor, now: close(case, actor=actor, now=now, why=data["why"])
+    )
+
+
+@blp.post("/cases/<ref>/reopen")
+@blp.arguments(ReopenIn)
+@blp.response(200, CaseOut)
+def reopen_case(data, ref: str):
+    """Reopen a closed case (重新处理) with a reason: a new 60-day round starts."""
+    return run_step(
+        ref,
+        lambda case, actor, now: reopen(
+            case, reason=data["reason"], actor=actor, now=now, clocks=case_clocks()
+        ),
+    )
+
+
+@blp.post("/cases/<ref>/escalations")
+@blp.arguments(EscalationIn)
+@blp.response(200, CaseOut)
+def decide_escalation(data, ref: str):
+    """A leader's decision (领导批示) on a case escalated as overdue, important, collective or
+    bypass; without ``grounds``, the case's grounds now."""
+    complaint, file, case = find_case(ref)
+    actor = current_actor()
+    authorize(actor, Action.DECIDE_ESCALATIONS, station_id=complaint.station_id)
+    step = record_escalation(
+        case,
+        leader=actor,
+        decision=data["decision"],
+        now=utcnow(),
+        grounds=data["grounds"],
+        clocks=case_clocks(),
+    )
+    save_step(complaint, file, case, step)
+    out = case_out(complaint, file, step.case, actor)
+    db.session.commit()
+    return out
+
+
+# --- the audit log -----------------------------------------------------------------------------
+
+
+def audit_page(query: sa.Select, args: dict) -> dict:
+    rows, page = paginate(query.order_by(AuditEntry.id), page=args["page"], size=args["page_size"])
+    names = usernames(r.actor_id for r in rows)
+    uids = dict(
+        db.session.execute(
+            sa.select(Complaint.id, Complaint.uid).where(
+                Complaint.id.in_({r.complaint_id for r in rows if r.complaint_id is not None})
+            )
+        ).all()
+    )
+    return {
+        "items": [
+            {
+                "id": r.id,
+                "case_id": uids.get(r.complaint_id),
+                "case_number": r.case_number,
+                "actor_id": r.actor_id,
+                "actor": names.get(r.actor_id),
+                "action": r.action,
+                "at": r.at,
+                "why": r.why,
+                "status_before": r.status_before,
+                "status_after": r.status_after,
+                "details": r.details,
+                "device_id": r.device_id,
+            }
+            for r in rows
+        ],
+        "page": page,
+    }
+
+
+@blp.get("/cases/<ref>/audit")
+@blp.arguments(AuditArgs, location="query")
+@blp.response(200, AuditPage)
+def case_audit(args, ref: str):
+    """Everything done on one case, in the order it was done: who, what, when, why."""
+    complaint, _file, _case = find_case(ref)
+    authorize(current_actor(), Action.READ_AUDIT, station_id=complaint.station_id)
+    query = sa.select(AuditEntry).where(AuditEntry.complaint_id == complaint.id)
+    if "action" in args:
+        query = query.where(AuditEntry.action == args["action"])
+    return audit_page(query, args)
+
+
+@blp.get("/audit")
+@blp.arguments(AuditArgs, location="query")
+@blp.response(200, AuditPage)
+def audit_log(args):
+    """The audit log, oldest first: everything one person did (``actor``), or one kind of
+    action. A station's leader or auditor sees the entries on that station's cases."""
+    actor = current_actor()
+    authorize(actor, Action.READ_AUDIT, station_id=actor.station_id)
+    query = sa.select(AuditEntry)
+    if actor.station_id is not None:
+        query = query.where(
+            AuditEntry.complaint_id.in_(
+                sa.select(Complaint.id).where(Complaint.station_id == actor.station_id)
+            )
+        )
+    if "actor" in args:
+        query = query.where(AuditEntry.actor_id == user_named(args["actor"], "actor").id)
+    if "action" in args:
+        query = query.where(AuditEntry.action == args["action"])
+    return audit_page(query, args)

@@ -1,0 +1,173 @@
+"""Casework at the desk on stored data: intake, the lifecycle steps, refusals that change
+nothing, complainant privacy and the audit log."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.integration.helpers import bearer, token_for
+
+#: inside 青山镇 (station 320481101), near the chemical park
+QINGSHAN = [119.93, 31.70]
+
+
+@pytest.fixture
+def desk(demo_app, demo_client):
+    return Desk(demo_app, demo_client)
+
+
+class Desk:
+    """The bureau's people, each calling the API with their own device token."""
+
+    def __init__(self, app, client):
+        self.app = app
+        self.client = client
+        self.tokens: dict[str, str] = {}
+
+    def token(self, who: str) -> str:
+        if who not in self.tokens:
+            self.tokens[who] = token_for(self.app, who)
+        return self.tokens[who]
+
+    def call(self, who, method, path, body=None, status=200):
+        response = self.client.open(
+            "/api/v1" + path, method=method, json=body, headers=bearer(self.token(who))
+        )
+        assert response.status_code == status, (path, response.get_json())
+        return response.get_json()
+
+    def intake(self, who="intake", **extra):
+        body = {
+            "channel": "hotline_12369",
+            "category": "odour",
+            "description": "化工园区夜间刺鼻气味",
+            "location": {"type": "Point", "coordinates": QINGSHAN},
+            "complainant": {"name": "陈女士", "phone": "13812341111"},
+            "receipt": {"method": "phone", "text": "已登记, 编号已告知"},
+        }
+        body.update(extra)
+        return self.call(who, "POST", "/cases", body, status=201)
+
+    def step(self, who, case, name, body, status=200):
+        return self.call(who, "POST", f"/cases/{case['number']}/{name}", body, status)
+
+    def audit(self, case, who="leader"):
+        return self.call(who, "GET", f"/cases/{case['id']}/audit?page_size=500")["items"]
+
+
+def test_a_hotline_complaint_is_numbered_routed_and_receipted(desk):
+    case = desk.intake()
+    assert case["number"].startswith(case["received_at"][:4] + "-DEMO-")
+    assert case["status"] == "received"
+    assert case["station_id"] is not None  # routed to the station whose area holds it
+    assert case["desk"] == "air"
+    assert [r["kind"] for r in case["replies"]] == ["receipt"]
+    assert case["complainant"]["name"] == "陈女士"  # the intake desk took it: it handles it
+    kinds = [d["kind"] for d in case["deadlines"]]
+    assert kinds == ["acceptance"]
+    second = desk.intake()
+    assert int(second["number"][-6:]) == int(case["number"][-6:]) + 1
+
+
+def test_the_whole_desk_lifecycle_is_in_the_audit_log(desk):
+    case = desk.intake()
+    desk.step(
+        "officer",
+        case,
+        "classify",
+        {"classification": "environmental", "notice": {"method": "sms", "text": "已受理"}},
+    )
+    assigned = desk.step(
+        "officer", case, "assign", {"station": "320481101", "assignee": "qs_inspector"}
+    )
+    assert assigned["status"] == "investigating"
+    assert assigned["accountable_id"] == assigned["assignee_id"] != case["received_by"]
+    desk.step("qs_inspector", case, "replies", {"kind": "progress", "method": "phone",
+                                                 "text": "已现场检查"})  # fmt: skip
+    resolved = desk.step(
+        "qs_inspector",
+        case,
+        "resolve",
+        {"findings": "废气处理设施故障, 已修复", "result": {"method": "phone", "text": "已处理"}},
+    )
+    assert resolved["status"] == "resolved"
+    closed = desk.step(
+        "qs_inspector",
+        case,
+        "follow-up",
+        {"outcome": "satisfied", "reply": {"method": "phone", "text": "群众满意"}},
+    )
+    assert closed["status"] == "closed"
+    assert [r["kind"] for r in closed["replies"]] == [
+        "receipt", "acceptance_notice", "progress", "result", "follow_up"
+    ]  # fmt: skip
+    assert set(closed["reply_compliance"].values()) <= {"on_time", "not_owed"}
+    entries = desk.audit(case)
+    moves = [(e["status_before"], e["status_after"]) for e in entries if e["status_after"]]
+    assert moves == [
+        (None, "received"),
+        ("received", "accepted"),
+        ("accepted", "investigating"),
+        ("investigating", "resolved"),
+        ("resolved", "closed"),
+    ]
+    actors = {e["actor"] for e in entries}
+    assert {"intake", "officer", "qs_inspector"} <= actors
+
+
+def test_refused_steps_answer_with_the_rule_and_change_nothing(desk):
+    case = desk.intake()
+    before = desk.call("officer", "GET", f"/cases/{case['id']}")
+    audit_before = len(desk.audit(case))
+    error = desk.step("officer", case, "close", {}, status=409)
+    assert error["code"] == "close_without_result_reply"
+    error = desk.step("officer", case, "reopen", {"reason": "x"}, status=409)
+    assert error["code"] == "reopen_not_closed"
+    error = desk.step(
+        "officer", case, "replies", {"kind": "receipt", "method": None, "text": "x"}, status=422
+    )
+    assert error["code"] == "reply_without_channel"
+    desk.step("officer", case, "classify",
+              {"classification": "environmental", "notice": {"method": "sms", "text": "已受理"}})  # fmt: skip
+    error = desk.step(
+        "officer",
+        case,
+        "assign",
+        {"station": "320481101", "assignee": "qs_inspector", "deadline": "2020-01-01T00:00:00Z"},
+        status=422,
+    )
+    assert error["code"] == "deadline_in_past"
+    desk.step("officer", case, "assign", {"station": "320481101", "assignee": "qs_inspector"})
+    extended = desk.step(
+        "officer", case, "extend", {"days": 20, "approver": "leader", "reason": "需监测"}
+    )
+    assert extended["extension"]["days"] == 20
+    error = desk.step(
+        "officer", case, "extend", {"days": 5, "approver": "leader", "reason": "再延"}, status=409
+    )
+    assert error["code"] == "extension_already_used"
+    after = desk.call("officer", "GET", f"/cases/{case['id']}")
+    assert after["resolution_due"] == extended["resolution_due"]
+    # the refusals left no trace: only the classification (with its notice), the assignment
+    # and the extension were logged
+    logged = [e["action"] for e in desk.audit(case)][audit_before:]
+    assert logged == ["classification", "reply", "assignment", "extension"], logged
+    assert before["status"] == "received"
+
+
+def test_complainant_identity_is_shown_only_to_handlers_and_leaders_reads_are_audited(desk):
+    case = desk.intake()
+    other = desk.call("bh_staff", "GET", f"/cases/{case['id']}", status=403)
+    assert other["code"] == "forbidden"
+    for who in ("qs_staff", "intake"):
+        seen = desk.call(who, "GET", f"/cases/{case['id']}")["complainant"]
+        assert seen["name"] == "陈女士" and seen["visible"] is True
+    leader = desk.call("leader", "GET", f"/cases/{case['id']}")["complainant"]
+    assert leader["phone"] == "13812341111"
+    reads = [e for e in desk.audit(case, who="auditor") if e["action"] == "complainant_read"]
+    assert [e["actor"] for e in reads] == ["leader"]  # the auditor's own read comes after
+    listed = desk.call("officer", "GET", "/cases?station=320481101")["items"]
+    assert case["number"] in {c["number"] for c in listed}
+    assert all("complainant" not in c for c in listed)
+    by_person = desk.call("auditor", "GET", "/audit?actor=leader")["items"]
+    assert {e["action"] for e in by_person} == {"complainant_read"}
