@@ -82,8 +82,8 @@ def test_the_whole_desk_lifecycle_is_in_the_audit_log(desk):
     )
     assert assigned["status"] == "investigating"
     assert assigned["accountable_id"] == assigned["assignee_id"] != case["received_by"]
-    desk.step("qs_inspector", case, "replies", {"kind": "progress", "method": "phone",
-                                                 "text": "已现场检查"})  # fmt: skip
+    progress = {"kind": "progress", "method": "phone", "text": "已现场检查"}
+    desk.step("qs_inspector", case, "replies", progress)
     resolved = desk.step(
         "qs_inspector",
         case,
@@ -127,8 +127,8 @@ def test_refused_steps_answer_with_the_rule_and_change_nothing(desk):
         "officer", case, "replies", {"kind": "receipt", "method": None, "text": "x"}, status=422
     )
     assert error["code"] == "reply_without_channel"
-    desk.step("officer", case, "classify",
-              {"classification": "environmental", "notice": {"method": "sms", "text": "已受理"}})  # fmt: skip
+    accept = {"classification": "environmental", "notice": {"method": "sms", "text": "已受理"}}
+    desk.step("officer", case, "classify", accept)
     error = desk.step(
         "officer",
         case,
