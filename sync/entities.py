@@ -15,8 +15,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bureau.lifecycle import STATUSES
+from bureau.vocabulary import CHANNELS, MUST_VISIT_CATEGORIES, REPLY_KINDS, REPLY_METHODS
 from bureau.vocabulary import COMPLAINT_CATEGORIES as _COMPLAINT_CATEGORIES
-from bureau.vocabulary import MUST_VISIT_CATEGORIES
 from gis.datum import DATUMS, to_wgs84
 from gis.errors import GeometryError
 from gis.geometry import BBox, validate_accuracy, validate_lonlat
@@ -29,8 +29,9 @@ FIELD_MERGE = "field_merge"
 
 VISIT_TARGETS = ("enterprise", "person", "project", "complaint", "place")
 COMPLAINT_CATEGORIES = tuple(_COMPLAINT_CATEGORIES)
-EVENT_KINDS = ("receipt", "acceptance_notice", "progress", "result", "follow_up", "note")
-NOTIFIED_BY = ("phone", "sms", "letter", "in_person", "online", "none")
+#: the five replies (a reply must say how the complainant was told: ``notified_by``) and notes
+EVENT_KINDS = (*REPLY_KINDS, "note")
+NOTIFIED_BY = tuple(REPLY_METHODS)
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -220,6 +221,8 @@ ENTITIES: dict[str, EntitySpec] = {
             "description": FieldSpec(text(4000), required=True, nullable=False),
             "location": _f(point),
             "address": _f(text(300)),
+            # how it reached the inspector; default ``outreach`` (raised during a visit)
+            "channel": _f(choice(tuple(CHANNELS))),
         },
         update=_COMPLAINT_EDITABLE,
     ),

@@ -47,7 +47,6 @@ from server.models import (
     User,
 )
 from server.services.sync_entities import ADAPTERS
-from server.services.sync_push import SeqAllocator
 
 #: the case-file columns that mirror :class:`bureau.cases.Case` fields of the same name
 CASE_FILE_FIELDS = (
@@ -304,11 +303,13 @@ def save_step(
     device_id: int | None = None,
     replies_stored: int = 0,
     now: datetime | None = None,
+    seq=None,
 ) -> None:
     """Write ``step`` (taken from ``before``) back to the complaint, its case file and the logs.
 
     ``replies_stored`` is how many of the step's new replies already exist as rows (a reply a
-    device synced is its own ``complaint_event``); the others are inserted here.
+    device synced is its own ``complaint_event``); the others are inserted here. ``seq`` hands
+    out change-sequence values (a push passes its own, taken outside its savepoints).
     """
     after: Case = step.case
     for name in CASE_FILE_FIELDS:
@@ -321,7 +322,10 @@ def save_step(
     file.extension = _json_ready(after.extension)
     file.rectification = _json_ready(after.rectification)
 
-    seq = SeqAllocator(4)
+    if seq is None:
+        from server.services.sync_push import SeqAllocator  # sync_push imports this module
+
+        seq = SeqAllocator(4)
     moved_from = complaint.station_id
     changed = (
         complaint.status != after.status

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from bureau.errors import Conflict, Forbidden, InvalidInput, NotFound
-from bureau.lifecycle import can_transition
 from server.extensions import db
 from server.models import RecordHistory, SyncConflict, SyncTombstone
 from server.models.base import utcnow
+from server.services.casework_sync import check_device_status
 from server.services.sync_entities import ADAPTERS, load_rows
 from server.services.sync_push import DeviceActor, SeqAllocator
 from server.services.sync_wire import wire_point
@@ -52,11 +52,8 @@ def _set_field(actor: DeviceActor, conflict: SyncConflict, value) -> None:
         values = validate_fields(ENTITIES[entity], "update", {name: value}, Context())
     except InvalidFields as error:
         raise InvalidInput("The value is not valid for this field.", errors=error.errors) from error
-    if entity == "complaint" and name == "status" and not can_transition(row.status, value):
-        raise InvalidInput(
-            f"A complaint cannot go from {row.status!r} to {value!r}.",
-            errors={"value": ["illegal status transition"]},
-        )
+    if entity == "complaint" and name == "status":
+        check_device_status(row, value)
     current = adapter.merge_fields(adapter.to_wire(row))
     new = wire_point(values[name]) if name == "location" else values[name]
     if current.get(name) == new:

@@ -23,7 +23,6 @@ from typing import Any
 import sqlalchemy as sa
 
 from bureau.errors import DomainError, Forbidden
-from bureau.lifecycle import can_transition, next_statuses
 from gis.geometry import BBox
 from server.bulk import insert_rows, one_of
 from server.extensions import db
@@ -44,6 +43,12 @@ from server.models import (
     Visit,
 )
 from server.models.base import utcnow
+from server.services.casework_sync import (
+    apply_device_reply,
+    check_device_status,
+    log_device_status,
+    register_from_device,
+)
 from server.services.registry import StationLocator
 from server.services.spatial import (
     SpatialSettings,
@@ -469,7 +474,7 @@ class BatchProcessor:
             row = Complaint(
                 **common,
                 station_id=self._station_for_new(values.get("location")),
-                channel="outreach",
+                channel=values.get("channel") or "outreach",
                 category=values["category"],
                 description=values["description"],
                 status="received",
@@ -499,6 +504,9 @@ class BatchProcessor:
                 received_at=self.now,
             )
             row.complaint_uid = parent.uid
+            db.session.add(row)
+            db.session.flush()
+            apply_device_reply(parent, values, row.occurred_at, self.actor, self.now, self.seq)
         elif entity == "person":
             location, _original = point_in(values.get("location"))
             station_id = self._station_for_new(values.get("location"))
@@ -537,6 +545,7 @@ class BatchProcessor:
         db.session.flush()
         if entity == "complaint":
             analyse_complaint(row, self.spatial, self._station_locator())
+            register_from_device(row, self.actor, self.now, self.seq)
         elif entity == "visit":
             store_visit_flags(visit_flags(fixes_of([row]), self.spatial))
         record = adapter.to_wire(row)
@@ -707,15 +716,9 @@ class BatchProcessor:
                 )
             ).scalar_one_or_none()
         result = merge(base, current, mine)
+        status_case = None
         if entity == "complaint" and "status" in result.values:
-            if not can_transition(row.status, result.values["status"]):
-                legal = ", ".join(next_statuses(row.status)) or "none (a final status)"
-                return rejected(
-                    m,
-                    "illegal_transition",
-                    f"a complaint cannot go from {row.status!r} to "
-                    f"{result.values['status']!r}; from {row.status!r} it may go to: {legal}",
-                )
+            status_case = check_device_status(row, result.values["status"])
         conflicts = []
         new_version = row.version
         if result.values:
@@ -728,6 +731,8 @@ class BatchProcessor:
             row.origin_device_id = self.actor.device_id
             if entity == "complaint" and result.values.get("status") == "closed":
                 row.closed_at = self.now
+            if entity == "complaint" and "status" in result.values:
+                log_device_status(status_case, result.values["status"], self.actor, self.now)
             db.session.flush()
             if entity == "complaint" and "location" in result.values:
                 analyse_complaint(row, self.spatial, self._station_locator())

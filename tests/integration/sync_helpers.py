@@ -76,3 +76,18 @@ def complaint_fields(**extra):
     fields = {"category": "odour", "description": "化工园区附近有刺鼻气味"}
     fields.update(extra)
     return fields
+
+
+def reply_fields(complaint_id, kind, text="已电话告知处理结果", **extra):
+    """A reply to the complainant synced as a ``complaint_event``, given now by phone."""
+    from datetime import UTC, datetime
+
+    fields = {
+        "complaint_id": complaint_id,
+        "kind": kind,
+        "text": text,
+        "notified_by": "phone",
+        "occurred_at": datetime.now(UTC).isoformat(),
+    }
+    fields.update(extra)
+    return fields

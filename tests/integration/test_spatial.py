@@ -16,7 +16,7 @@ from gis.routing import StationArea, route_point
 from server.extensions import db
 from server.models import Complaint, Enterprise, Project, Station
 from tests.integration.helpers import bearer, seeded_complaints, token_for
-from tests.integration.sync_helpers import Device, complaint_fields, visit_fields
+from tests.integration.sync_helpers import Device, complaint_fields, reply_fields, visit_fields
 
 OUTSIDE_EVERY_STATION = (118.5, 31.0)
 
@@ -168,8 +168,13 @@ def test_decisions_survive_a_corrected_location_and_feed_rebounds(demo_app, demo
     assert [link["enterprise_id"] for link in after if link["status"] == "confirmed"] == [eid]
     assert all(link["status"] == "confirmed" for link in after)  # nothing within reach now
 
-    for status in ("accepted", "investigating", "resolved", "closed"):
+    for status in ("accepted", "investigating", "resolved"):
         record = _push_status(desk, record, status)
+    # the case closes with its result reply and a satisfied follow-up visit
+    for kind in ("result", "follow_up"):
+        event = reply_fields(record["id"], kind, satisfied=True if kind == "follow_up" else None)
+        answer, _ = desk.push(desk.mutation("complaint_event", "create", event))
+        assert answer["results"][0]["outcome"] == "applied", answer["results"]
     rebound = create_complaint(desk, anchor.x, anchor.y + 0.002, category="odour")
     flags = get_json(demo_client, officer, f"/api/v1/complaints/{rebound['id']}/flags")["items"]
     rebounds = [f for f in flags if f["code"] == "rebound"]

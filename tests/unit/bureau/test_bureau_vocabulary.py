@@ -47,8 +47,8 @@ def test_the_five_replies_are_the_synced_event_kinds():
     assert tuple(REPLY_KINDS) == ("receipt", "acceptance_notice", "progress", "result", "follow_up")
     assert set(EVENT_KINDS) == set(REPLY_KINDS) | {"note"}
     assert REPLY_KINDS["follow_up"] == "回访"
-    # every method a device may send, except "none": a reply always says how it was given
-    assert set(NOTIFIED_BY) - {"none"} <= set(REPLY_METHODS)
+    # every method a device may send: a reply always says how it was given
+    assert set(NOTIFIED_BY) == set(REPLY_METHODS)
 
 
 def test_the_glossary_codes_are_present():
