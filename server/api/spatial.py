@@ -40,6 +40,7 @@ from server.models import (
     VisitFlag,
 )
 from server.models.base import utcnow
+from server.services.casework import record_link_decision
 from server.services.registry import StationLocator
 from server.services.spatial import (
     complaint_flags,
@@ -169,8 +170,10 @@ class LinkDecision(MethodView):
         link.status = data["decision"]
         link.decided_by = actor.user_id
         link.decided_at = utcnow()
+        enterprise = db.session.get(Enterprise, link.enterprise_id)
+        record_link_decision(complaint, link, enterprise, actor)
         db.session.commit()
-        return _link_out(link, db.session.get(Enterprise, link.enterprise_id))
+        return _link_out(link, enterprise)
 
 
 @blp.get("/complaints/<uid>/flags")

@@ -348,7 +348,9 @@ def save_step(
         complaint.closed_at = after.closed_at
         complaint.version += 1
         complaint.sync_seq = seq()
-        complaint.origin_device_id = device_id
+        # The casework rule decided this change, not the device whose reply led to it: every
+        # device in scope, that one included, must pull it, and merge against it as another's.
+        complaint.origin_device_id = None
         db.session.flush()
         adapter = ADAPTERS["complaint"]
         db.session.add(
@@ -357,7 +359,7 @@ def save_step(
                 record_uid=complaint.uid,
                 version=complaint.version,
                 fields=adapter.merge_fields(adapter.to_wire(complaint)),
-                device_id=device_id,
+                device_id=None,
             )
         )
 
@@ -417,3 +419,23 @@ def append_audit(
 
 def station_codes() -> dict[int, str]:
     return dict(db.session.execute(sa.select(Station.id, Station.code)).all())
+
+
+def record_link_decision(complaint: Complaint, link, enterprise, actor: Actor) -> None:
+    """An officer confirmed or rejected a suggested enterprise: in the case's audit log."""
+    number = db.session.execute(
+        sa.select(ComplaintCase.number).where(ComplaintCase.complaint_id == complaint.id)
+    ).scalar()
+    append_audit(
+        [
+            CaseEvent(
+                case_id=complaint.id,
+                action=f"link_{link.status}",
+                actor_id=actor.user_id,
+                at=link.decided_at,
+                why=f"{enterprise.name} ({enterprise.credit_code})",
+                details={"enterprise_id": enterprise.id, "rank": link.rank},
+            )
+        ],
+        number=number,
+    )
