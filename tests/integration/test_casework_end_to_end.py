@@ -66,8 +66,8 @@ def test_a_hotline_complaint_from_intake_to_verified_rectification(demo_app, dem
     desk.call("officer", "POST", f"/complaints/{uid}/links/{top['id']}", {"decision": "confirmed"})
 
     # 2. accepted and given to the station's inspector
-    desk.step("officer", case, "classify",
-              {"classification": "environmental", "notice": {"method": "sms", "text": "已受理"}})  # fmt: skip
+    accept = {"classification": "environmental", "notice": {"method": "sms", "text": "已受理"}}
+    desk.step("officer", case, "classify", accept)
     desk.step("officer", case, "assign", {"station": "320481101", "assignee": "qs_inspector"})
 
     # 3. the inspector's phone pulls the case, then works offline: a progress reply and a visit
