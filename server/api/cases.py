@@ -8,9 +8,6 @@ code and changes nothing.
 
 from __future__ import annotations
 
-import uuid
-from dataclasses import replace
-
 import sqlalchemy as sa
 from flask.views import MethodView
 from shapely.geometry import Point
@@ -20,12 +17,10 @@ from bureau.cases import Case, Complainant
 from bureau.casework import (
     ReplyDraft,
     assign,
-    case_number,
     classify,
     close,
     extend,
     follow_up,
-    intake,
     record_reply,
     reopen,
     resolve,
@@ -67,18 +62,15 @@ from server.models import (
 )
 from server.models.base import utcnow
 from server.services.casework import (
+    CaseIntake,
     actor_of,
     append_audit,
     case_clocks,
-    county_code,
     load_cases,
-    next_case_sequence,
+    register_case,
     save_step,
 )
 from server.services.registry import StationLocator
-from server.services.spatial import analyse_complaint, spatial_settings
-from server.services.sync_entities import point_in
-from server.services.sync_push import SeqAllocator
 from server.services.sync_wire import wire_point
 from sync.entities import Context, FieldProblem, point
 
@@ -316,55 +308,25 @@ class Cases(MethodView):
             person_id=_person_id(person.get("person_ref")),
             headcount=person.get("headcount", 1),
         )
-        received_at = data["received_at"] or now
-        geometry, original = point_in(location)
-        complaint = Complaint(
-            uid=str(uuid.uuid4()),
-            version=1,
-            sync_seq=SeqAllocator(1)(),
+        complaint = register_case(
+            actor,
+            CaseIntake(
+                channel=data["channel"],
+                category=data["category"],
+                description=data["description"],
+                complainant=complainant,
+                received_at=data["received_at"] or now,
+                receipt=draft(data["receipt"]),
+                location=location,
+                address=data["address"],
+                important=data["important"],
+                bypass=data["bypass"],
+                reception_day_id=data["reception_day_id"],
+            ),
             station_id=station_id,
-            channel=str(data["channel"]),
-            category=str(data["category"]),
-            description=data["description"],
-            status="received",
-            location=geometry,
-            location_original=original,
-            address=data["address"],
-            received_at=received_at,
-        )
-        db.session.add(complaint)
-        db.session.flush()
-        number = case_number(received_at.year, county_code(), next_case_sequence(received_at.year))
-        step = intake(
-            case_id=complaint.id,
-            number=number,
-            channel=data["channel"],
-            category=data["category"],
-            description=data["description"],
-            complainant=complainant,
-            received_at=received_at,
-            receiver=actor,
             now=now,
-            receipt=draft(data["receipt"]),
-            station_id=station_id,
-            important=data["important"],
-            bypass=data["bypass"],
-            clocks=case_clocks(),
+            locator=locator,
         )
-        complaint.channel = step.case.channel
-        complaint.category = step.case.category
-        file = ComplaintCase(
-            complaint_id=complaint.id,
-            number=number,
-            source="desk",
-            received_by=actor.user_id,
-            reception_day_id=data["reception_day_id"],
-        )
-        db.session.add(file)
-        empty = replace(step.case, replies=(), escalations=(), events=())
-        save_step(complaint, file, empty, step, now=now)
-        if complaint.location is not None:
-            analyse_complaint(complaint, spatial_settings(), locator)
         _complaint, file, case = find_case(complaint.uid)
         out = case_out(complaint, file, case, actor)
         db.session.commit()

@@ -21,7 +21,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -30,6 +30,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from bureau.access import Actor
 from bureau.cases import Case, CaseEvent, Complainant, Escalation, Extension, Rectification, Reply
+from bureau.casework import ReplyDraft, case_number, intake
 from bureau.deadlines import Clocks
 from bureau.vocabulary import REPLY_KINDS
 from server.extensions import db
@@ -46,7 +47,9 @@ from server.models import (
     SyncTombstone,
     User,
 )
-from server.services.sync_entities import ADAPTERS
+from server.services.registry import StationLocator
+from server.services.spatial import analyse_complaint, spatial_settings
+from server.services.sync_entities import ADAPTERS, point_in
 
 #: the case-file columns that mirror :class:`bureau.cases.Case` fields of the same name
 CASE_FILE_FIELDS = (
@@ -291,6 +294,96 @@ def audit_event(entry: AuditEntry) -> CaseEvent:
     )
 
 
+# --- intake ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CaseIntake:
+    """What the desk (or the demo loader) registers; vocabulary is checked by the rule."""
+
+    channel: str
+    category: str
+    description: str
+    complainant: Complainant
+    received_at: datetime
+    receipt: ReplyDraft | None
+    location: dict | None = None  # a validated wire Point (WGS-84, original kept)
+    address: str | None = None
+    important: bool = False
+    bypass: bool = False
+    reception_day_id: int | None = None
+    source: str = "desk"
+
+
+def register_case(
+    actor: Actor,
+    data: CaseIntake,
+    *,
+    station_id: int | None,
+    now: datetime,
+    locator: StationLocator | None = None,
+) -> Complaint:
+    """Register a complaint as a case: the synced complaint row, its number, the case file with
+    the first receiver, the receipt, the audit entries, then its desk, links and flags."""
+    geometry, original = point_in(data.location)
+    complaint = Complaint(
+        uid=str(uuid.uuid4()),
+        version=1,
+        sync_seq=_seq_allocator(1)(),
+        station_id=station_id,
+        channel=str(data.channel),
+        category=str(data.category),
+        description=data.description,
+        status="received",
+        location=geometry,
+        location_original=original,
+        address=data.address,
+        received_at=data.received_at,
+    )
+    db.session.add(complaint)
+    db.session.flush()
+    year = data.received_at.astimezone(UTC).year
+    number = case_number(year, county_code(), next_case_sequence(year))
+    step = intake(
+        case_id=complaint.id,
+        number=number,
+        channel=data.channel,
+        category=data.category,
+        description=data.description,
+        complainant=data.complainant,
+        received_at=data.received_at,
+        receiver=actor,
+        now=now,
+        receipt=data.receipt,
+        source=data.source,
+        station_id=station_id,
+        important=data.important,
+        bypass=data.bypass,
+        clocks=case_clocks(),
+    )
+    complaint.channel = step.case.channel
+    complaint.category = step.case.category
+    file = ComplaintCase(
+        complaint_id=complaint.id,
+        number=number,
+        source=data.source,
+        received_by=actor.user_id,
+        reception_day_id=data.reception_day_id,
+    )
+    db.session.add(file)
+    empty = replace(step.case, replies=(), escalations=(), events=())
+    save_step(complaint, file, empty, step, now=now)
+    if complaint.location is not None:
+        analyse_complaint(complaint, spatial_settings(), locator or StationLocator.load())
+    return complaint
+
+
+def _seq_allocator(block: int):
+    from server.services.sync_push import SeqAllocator  # sync_push imports this module
+
+    return SeqAllocator(block)
+
+
 # --- saving ------------------------------------------------------------------------------------
 
 
@@ -323,9 +416,7 @@ def save_step(
     file.rectification = _json_ready(after.rectification)
 
     if seq is None:
-        from server.services.sync_push import SeqAllocator  # sync_push imports this module
-
-        seq = SeqAllocator(4)
+        seq = _seq_allocator(4)
     moved_from = complaint.station_id
     changed = (
         complaint.status != after.status
