@@ -323,3 +323,22 @@ class ReceptionDayPage(ma.Schema):
 class ReceptionDayArgs(PageArgs):
     day_from = fields.Date()
     day_to = fields.Date()
+
+
+class RepeatArgs(PageArgs):
+    station = fields.String(metadata={"description": "station code, or 'county' for the desk"})
+
+
+class RepeatOut(ma.Schema):
+    key = fields.String(metadata={"description": "person:<id> or phone:<digits>"})
+    case_count = fields.Integer()
+    cases = fields.List(fields.String(), metadata={"description": "case numbers, oldest first"})
+    first_at = UTCDateTime()
+    last_at = UTCDateTime()
+    phones = fields.List(fields.String(), metadata={"description": "masked unless visible"})
+    person_ids = fields.List(fields.Integer())
+
+
+class RepeatPage(ma.Schema):
+    items = fields.List(fields.Nested(RepeatOut))
+    page = fields.Nested(PageInfo)

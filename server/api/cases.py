@@ -26,7 +26,12 @@ from bureau.casework import (
     resolve,
     verify_rectification,
 )
-from bureau.complainant_privacy import complainant_read_event, redact
+from bureau.complainant_privacy import (
+    complainant_read_event,
+    mask_phone,
+    may_see_complainant,
+    redact,
+)
 from bureau.deadlines import open_deadlines, reply_compliance
 from bureau.errors import InvalidInput, NotFound
 from bureau.supervision import record_escalation
@@ -44,12 +49,14 @@ from schemas.cases import (
     FollowUpIn,
     IntakeIn,
     ReopenIn,
+    RepeatArgs,
+    RepeatPage,
     ReplyStepIn,
     ResolveCaseIn,
     VerificationIn,
 )
 from server.api.common import protected_blueprint, service_area, station_id_for_code
-from server.api.paging import paginate
+from server.api.paging import paginate, paginate_list
 from server.auth import current_actor
 from server.extensions import db
 from server.models import (
@@ -68,6 +75,7 @@ from server.services.casework import (
     case_clocks,
     load_cases,
     register_case,
+    repeat_complainants_now,
     save_step,
 )
 from server.services.registry import StationLocator
@@ -331,6 +339,46 @@ class Cases(MethodView):
         out = case_out(complaint, file, case, actor)
         db.session.commit()
         return out
+
+
+@blp.get("/cases/repeat-complainants")
+@blp.arguments(RepeatArgs, location="query")
+@blp.response(200, RepeatPage)
+def repeat_complainants(args):
+    """Complainants who keep coming back (重复信访人): the same phone or person in two or more
+    cases within a year, most cases first; for the must-visit roster. Phones are shown to those
+    who handle every one of the cases (a leader's or auditor's sight is audited), else masked."""
+    actor = current_actor()
+    scoped = "station" in args or actor.station_id is not None
+    station_id = station_filter(args["station"]) if "station" in args else actor.station_id
+    authorize(actor, Action.READ_CASES, station_id=station_id)
+    now = utcnow()
+    found = repeat_complainants_now(now, station_id, scoped=scoped)
+    rows, page = paginate_list(found, page=args["page"], size=args["page_size"])
+    ids = sorted({cid for r in rows for cid in r.case_ids})
+    cases = {case.case_id: case for _c, _f, case in load_cases([Complaint.id.in_(ids)])}
+    items = []
+    for repeat in rows:
+        own = [cases[cid] for cid in repeat.case_ids if cid in cases]
+        visible = all(may_see_complainant(actor, case) for case in own)
+        if visible:
+            for case in own:
+                read = complainant_read_event(actor, case, now, "repeat complainants list")
+                if read is not None:
+                    append_audit([read], number=case.number)
+        items.append(
+            {
+                "key": repeat.key if visible or repeat.key.startswith("person:") else "phone:***",
+                "case_count": len(repeat.case_ids),
+                "cases": [case.number for case in own],
+                "first_at": repeat.first_at,
+                "last_at": repeat.last_at,
+                "phones": [p if visible else mask_phone(p) for p in repeat.phones],
+                "person_ids": list(repeat.person_ids),
+            }
+        )
+    db.session.commit()
+    return {"items": items, "page": page}
 
 
 @blp.get("/cases/<ref>")

@@ -32,6 +32,7 @@ from bureau.access import Actor
 from bureau.cases import Case, CaseEvent, Complainant, Escalation, Extension, Rectification, Reply
 from bureau.casework import ReplyDraft, case_number, intake
 from bureau.deadlines import Clocks
+from bureau.repeat_complainants import ComplaintContact, repeat_complainants
 from bureau.vocabulary import REPLY_KINDS
 from server.extensions import db
 from server.models import (
@@ -530,3 +531,29 @@ def record_link_decision(complaint: Complaint, link, enterprise, actor: Actor) -
         ],
         number=number,
     )
+
+
+def repeat_complainants_now(now: datetime, station_id: int | None = None, *, scoped: bool = False):
+    """Complainants who came back (same phone or person across cases within the window), from
+    the case files; for the must-visit rosters and the desk. ``scoped``: only cases of
+    ``station_id`` (``None`` = the county desk)."""
+    query = sa.select(
+        ComplaintCase.complaint_id,
+        ComplaintCase.complainant_phone,
+        ComplaintCase.complainant_person_id,
+        Complaint.received_at,
+        Complaint.station_id,
+    ).join(Complaint, Complaint.id == ComplaintCase.complaint_id)
+    if scoped:
+        column = Complaint.station_id
+        query = query.where(column.is_(None) if station_id is None else column == station_id)
+    contacts = [
+        ComplaintContact(
+            case_id=row.complaint_id,
+            phone=row.complainant_phone,
+            person_id=row.complainant_person_id,
+            received_at=_aware(row.received_at),
+        )
+        for row in db.session.execute(query)
+    ]
+    return repeat_complainants(contacts, now=now)

@@ -171,3 +171,68 @@ def test_complainant_identity_is_shown_only_to_handlers_and_leaders_reads_are_au
     assert all("complainant" not in c for c in listed)
     by_person = desk.call("auditor", "GET", "/audit?actor=leader")["items"]
     assert {e["action"] for e in by_person} == {"complainant_read"}
+
+
+def test_repeat_complainants_are_found_by_phone_across_cases(desk):
+    first = desk.intake(complainant={"name": "陈女士", "phone": "138-1234-1111"})
+    second = desk.intake(complainant={"name": "陈女士", "phone": "+86 13812341111"})
+    desk.intake(complainant={"name": "刘先生", "phone": "13900002222"})
+    # 青山's staff handle both cases: they see who it is
+    repeats = desk.call("qs_staff", "GET", "/cases/repeat-complainants")["items"]
+    assert [(r["key"], r["cases"], r["phones"]) for r in repeats] == [
+        ("phone:13812341111", [first["number"], second["number"]], ["13812341111"])
+    ]
+    # a county officer who handles neither sees the repeat, not the phone
+    (masked,) = desk.call("officer", "GET", "/cases/repeat-complainants")["items"]
+    assert masked["key"] == "phone:***" and masked["phones"] == ["138****1111"]
+    assert desk.call("bh_inspector", "GET", "/cases/repeat-complainants")["items"] == []
+    leader = desk.call("leader", "GET", "/cases/repeat-complainants")["items"]
+    assert leader[0]["phones"] == ["13812341111"]
+    reads = [e for e in desk.audit(first, who="auditor") if e["action"] == "complainant_read"]
+    assert [e["why"] for e in reads] == ["repeat complainants list"]
+
+
+def test_reception_days_list_the_cases_received_on_them(desk):
+    day = desk.call(
+        "officer",
+        "POST",
+        "/reception-days",
+        {"day": "2026-11-20", "leader": "leader", "place": "县局信访接待室", "topic": "化工园区"},
+        status=201,
+    )
+    again = desk.call(
+        "officer",
+        "POST",
+        "/reception-days",
+        {"day": "2026-11-20", "leader": "leader", "place": "县局"},
+        status=422,
+    )
+    assert "already" in again["message"]
+    not_leader = desk.call(
+        "officer", "POST", "/reception-days", {"day": "2026-11-21", "leader": "officer",
+                                               "place": "县局"}, status=422)  # fmt: skip
+    assert not_leader["errors"] == {"leader": ["must be a leader"]}
+    case = desk.intake(channel="visit", reception_day_id=day["id"])
+    desk.intake()
+    shown = desk.call("auditor", "GET", f"/reception-days/{day['id']}")
+    assert [c["number"] for c in shown["complaints"]] == [case["number"]]
+    listed = desk.call("auditor", "GET", "/reception-days?day_from=2026-11-01")["items"]
+    assert [d["id"] for d in listed] == [day["id"]]
+
+
+def test_statistics_as_json_and_csv(desk):
+    desk.intake()
+    desk.intake(channel="letter", category="noise", location=None, address="县城")
+    stats = desk.call("officer", "GET", "/statistics/cases")
+    assert stats["total"] == 2
+    assert stats["by_channel"] == {"hotline_12369": 1, "letter": 1}
+    assert stats["by_station"] == {"320481101": 1, "county": 1}
+    response = desk.client.get(
+        "/api/v1/statistics/cases?format=csv", headers=bearer(desk.token("officer"))
+    )
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    rows = response.get_data(as_text=True).splitlines()
+    assert rows[0] == "section,key,value"
+    assert "by_channel,letter,1" in rows
+    assert "reply_compliance,receipt.on_time,2" in rows
