@@ -60,6 +60,7 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
     db.init_app(app)
     with app.app_context():
         attach_connection_hooks(db.engine)
+        _check_case_clocks()
     api = FieldsyncApi(app)
 
     from server import errors
@@ -74,3 +75,19 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
         # a complaint near an industrial park). Frozen, they are never scanned again.
         gc.freeze()
     return app
+
+
+def _check_case_clocks() -> None:
+    """Refuse to start with casework clocks beyond the law, naming the variable to fix."""
+    from bureau.errors import InvalidInput
+    from server.config import ENV_PREFIX, ConfigError
+    from server.services.casework import CLOCK_SETTINGS, case_clocks
+
+    try:
+        case_clocks()
+    except InvalidInput as error:
+        problems = "; ".join(
+            f"{ENV_PREFIX}{CLOCK_SETTINGS[name]} {', '.join(reasons)}"
+            for name, reasons in error.errors.items()
+        )
+        raise ConfigError(problems) from error

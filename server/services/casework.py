@@ -73,7 +73,7 @@ CASE_FILE_FIELDS = (
     "bypass",
 )
 
-_CLOCK_SETTINGS = {
+CLOCK_SETTINGS = {
     "acceptance_days": "CASE_ACCEPTANCE_DAYS",
     "resolution_days": "CASE_RESOLUTION_DAYS",
     "max_extension_days": "CASE_MAX_EXTENSION_DAYS",
@@ -89,7 +89,7 @@ def case_clocks() -> Clocks:
     clocks = current_app.extensions.get("fieldsync_clocks")
     if clocks is None:
         config = current_app.config["FIELDSYNC"]
-        clocks = Clocks(**{name: int(config[key]) for name, key in _CLOCK_SETTINGS.items()})
+        clocks = Clocks(**{name: int(config[key]) for name, key in CLOCK_SETTINGS.items()})
         current_app.extensions["fieldsync_clocks"] = clocks
     return clocks
 

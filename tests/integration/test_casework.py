@@ -236,3 +236,18 @@ def test_statistics_as_json_and_csv(desk):
     assert rows[0] == "section,key,value"
     assert "by_channel,letter,1" in rows
     assert "reply_compliance,receipt.on_time,2" in rows
+
+
+def test_casework_clocks_beyond_the_law_refuse_to_start(tmp_path):
+    from server import create_app
+    from server.config import ConfigError
+
+    with pytest.raises(ConfigError) as info:
+        create_app(
+            {
+                "TESTING": True,
+                "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
+                "CASE_RESOLUTION_DAYS": 90,
+            }
+        )
+    assert str(info.value) == "FIELDSYNC_CASE_RESOLUTION_DAYS must be at most 60 (the lawful limit)"
