@@ -89,7 +89,8 @@ class ClassifyIn(ma.Schema):
 
 class AssignIn(ma.Schema):
     station = fields.String(
-        load_default=None, allow_none=True, metadata={"description": "station code; null: county"}
+        allow_none=True,
+        metadata={"description": "station code, or 'county'; default: the case's station"},
     )
     assignee = fields.String(required=True, metadata={"description": "the officer's username"})
     deadline = UTCDateTime(load_default=None, allow_none=True)

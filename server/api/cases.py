@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask.views import MethodView
 from shapely.geometry import Point
 
-from bureau.access import Action, Actor, authorize
+from bureau.access import Action, Actor, allowed, authorize
 from bureau.cases import Case, Complainant
 from bureau.casework import (
     ReplyDraft,
@@ -425,12 +425,18 @@ def classify_case(data, ref: str):
 def assign_case(data, ref: str):
     """Give the case to a station and a responsible officer (责任人), optionally with an earlier
     deadline than the lawful one."""
-    station_id = station_filter(data["station"])
     assignee = user_named(data["assignee"], "assignee")
-    authorize(current_actor(), Action.HANDLE_CASES, station_id=station_id)
-    return run_step(
-        ref,
-        lambda case, actor, now: assign(
+
+    def rule(case, actor, now):
+        station_id = station_filter(data["station"]) if "station" in data else case.station_id
+        authorize(actor, Action.HANDLE_CASES, station_id=station_id)
+        if not allowed(actor_of(assignee), Action.HANDLE_CASES, station_id=station_id):
+            where = "the county desk" if station_id is None else f"station {station_id}"
+            raise InvalidInput(
+                f"{assignee.username} ({assignee.role}) cannot handle cases of {where}.",
+                errors={"assignee": ["cannot handle cases of that station"]},
+            )
+        return assign(
             case,
             station_id=station_id,
             assignee_id=assignee.id,
@@ -438,8 +444,9 @@ def assign_case(data, ref: str):
             now=now,
             deadline=data["deadline"],
             clocks=case_clocks(),
-        ),
-    )
+        )
+
+    return run_step(ref, rule)
 
 
 @blp.post("/cases/<ref>/extend")

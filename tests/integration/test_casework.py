@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from sync.client import DeviceClient
+from sync.client_store import ClientStore
+from tests.integration.device_transport import FlaskTransport
 from tests.integration.helpers import bearer, token_for
 
 #: inside 青山镇 (station 320481101), near the chemical park
@@ -35,6 +38,12 @@ class Desk:
         )
         assert response.status_code == status, (path, response.get_json())
         return response.get_json()
+
+    def phone(self, who: str) -> DeviceClient:
+        """``who``'s phone running the reference device client."""
+        store = ClientStore()
+        store.token = token_for(self.app, who)
+        return DeviceClient(store, FlaskTransport(self.client), sleep=lambda _s: None)
 
     def intake(self, who="intake", **extra):
         body = {
@@ -251,3 +260,19 @@ def test_casework_clocks_beyond_the_law_refuse_to_start(tmp_path):
             }
         )
     assert str(info.value) == "FIELDSYNC_CASE_RESOLUTION_DAYS must be at most 60 (the lawful limit)"
+
+
+def test_assignment_keeps_the_routed_station_and_refuses_an_officer_from_elsewhere(desk):
+    case = desk.intake()
+    accept = {"classification": "environmental", "notice": {"method": "sms", "text": "已受理"}}
+    desk.step("officer", case, "classify", accept)
+    error = desk.step("officer", case, "assign", {"assignee": "bh_inspector"}, status=422)
+    assert error["errors"] == {"assignee": ["cannot handle cases of that station"]}
+    assigned = desk.step("officer", case, "assign", {"assignee": "qs_inspector2"})
+    assert assigned["station_id"] == case["station_id"]
+    moved = desk.step(
+        "officer", case, "assign", {"station": "320481102", "assignee": "bh_inspector"}
+    )
+    assert moved["station_id"] != case["station_id"]
+    # the case left 青山: its devices are told to drop it, 白湖's now pull it
+    assert desk.call("qs_staff", "GET", f"/cases/{case['id']}", status=403)

@@ -7,17 +7,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sync.client import DeviceClient
-from sync.client_store import ClientStore
-from tests.integration.device_transport import FlaskTransport
-from tests.integration.helpers import station_id, token_for
+from tests.integration.helpers import station_id
 from tests.integration.test_casework import QINGSHAN, Desk
-
-
-def _phone(app, username):
-    store = ClientStore()
-    store.token = token_for(app, username)
-    return DeviceClient(store, FlaskTransport(app.test_client()), sleep=lambda _s: None)
 
 
 def _now() -> str:
@@ -71,7 +62,7 @@ def test_a_hotline_complaint_from_intake_to_verified_rectification(demo_app, dem
     desk.step("officer", case, "assign", {"station": "320481101", "assignee": "qs_inspector"})
 
     # 3. the inspector's phone pulls the case, then works offline: a progress reply and a visit
-    phone = _phone(demo_app, "qs_inspector")
+    phone = desk.phone("qs_inspector")
     phone.sync()
     assert phone.record("complaint", uid)["status"] == "investigating"
     _offline_reply(phone, uid, "progress", "已到现场检查废气处理设施")
