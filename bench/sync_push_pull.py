@@ -163,7 +163,7 @@ def prepare(url: str, devices: int) -> tuple[list[tuple[str, float, float]], lis
     pushers, pullers = [], []
     with app.app_context():
         upgrade(db.engine)
-        load_demo()
+        load_demo(cases=False)
         names = [
             "qs_inspector",
             "bh_inspector",

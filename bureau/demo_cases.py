@@ -232,7 +232,7 @@ def intake_step(
         received_at=demo.received_at,
         receiver=_actor(actors, demo.received_by),
         now=demo.registered_at,
-        receipt=_reply_draft(demo.receipt),
+        receipt=reply_draft(demo.receipt),
         station_id=station_ids[demo.station_code],
         important=demo.important,
         bypass=demo.bypass,
@@ -270,7 +270,7 @@ def apply_demo_step(
             classification=str(args["classification"]),
             actor=actor,
             now=now,
-            notice=_reply_draft(args.get("notice")),
+            notice=reply_draft(args.get("notice")),
             reason=str(args.get("reason", "")),
             proper_channel=_optional_text(args.get("proper_channel")),
             referred_to=_optional_text(args.get("referred_to")),
@@ -300,7 +300,7 @@ def apply_demo_step(
         return record_reply(
             case,
             kind=str(args["kind"]),
-            reply=_reply_draft(args.get("reply")),
+            reply=reply_draft(args.get("reply")),
             actor=actor,
             now=now,
         )
@@ -310,14 +310,14 @@ def apply_demo_step(
             actor=actor,
             now=now,
             findings=str(args["findings"]),
-            result=_reply_draft(args.get("result")),
+            result=reply_draft(args.get("result")),
         )
     if step.do == "follow_up":
         named = args["enterprise_id"] if "enterprise_id" in args else enterprise_id
         return follow_up(
             case,
             outcome=str(args["outcome"]),
-            reply=_reply_draft(args.get("reply")),
+            reply=reply_draft(args.get("reply")),
             actor=actor,
             now=now,
             reason=str(args.get("reason", "")),
@@ -359,7 +359,7 @@ def _actor(actors: Mapping[str, Actor], username: str) -> Actor:
         raise KeyError(f"the demo scripts need an account for user {username!r}") from None
 
 
-def _reply_draft(value: object) -> ReplyDraft | None:
+def reply_draft(value: object) -> ReplyDraft | None:
     if value is None:
         return None
     assert isinstance(value, Mapping), value

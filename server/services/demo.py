@@ -6,10 +6,20 @@ from collections.abc import Callable
 
 import sqlalchemy as sa
 
+from bureau.cases import Complainant
+from bureau.demo_cases import apply_demo_step, demo_cases, reply_draft
 from bureau.demo_county import build_demo_county
 from server.extensions import db
-from server.models import Device, Enterprise, Person, Project, Station, User
+from server.models import Complaint, Device, Enterprise, Person, Project, Station, User
 from server.services.accounts import add_user, find_user, register_device
+from server.services.casework import (
+    CaseIntake,
+    actor_of,
+    case_clocks,
+    load_cases,
+    register_case,
+    save_step,
+)
 from server.services.registry import StationLocator, write_records
 
 
@@ -20,8 +30,17 @@ def database_is_empty() -> bool:
     return True
 
 
-def load_demo(seed: int = 12369, progress: Callable[[str], None] = lambda _text: None) -> str:
-    """Write the county in one transaction; returns a summary with the demo devices' tokens."""
+def load_demo(
+    seed: int = 12369,
+    progress: Callable[[str], None] = lambda _text: None,
+    *,
+    cases: bool = True,
+) -> str:
+    """Write the county in one transaction; returns a summary with the demo devices' tokens.
+
+    ``cases``: also replay the demo casework (:mod:`bureau.demo_cases`), about ninety
+    complaints from May to October 2026 in every stage of their lifecycle.
+    """
     county = build_demo_county(seed)
     try:
         progress(f"demo county: {len(county.stations)} stations")
@@ -50,8 +69,59 @@ def load_demo(seed: int = 12369, progress: Callable[[str], None] = lambda _text:
             lines.append(
                 f"  {demo_device.username:<14} {owner.role:<14} {where:<8} {demo_device.token}"
             )
+        if cases:
+            scripts = demo_cases(county, seed)
+            progress(f"demo county: {len(scripts)} cases, replayed through the casework rules")
+            load_demo_cases(scripts, locator)
         db.session.commit()
     except BaseException:
         db.session.rollback()
         raise
     return "\n".join(lines)
+
+
+def load_demo_cases(scripts, locator: StationLocator) -> None:
+    """Register each demo case at its time and replay its steps through the casework rules,
+    each at its own time, exactly as the desk's requests would have stored them."""
+    actors = {u.username: actor_of(u) for u in db.session.execute(sa.select(User)).scalars()}
+    station_ids: dict[str | None, int | None] = {None: None}
+    station_ids |= dict(db.session.execute(sa.select(Station.code, Station.id)).all())
+    enterprises = dict(db.session.execute(sa.select(Enterprise.credit_code, Enterprise.id)).all())
+    for script in scripts:
+        location = None
+        if script.lon is not None and script.lat is not None:
+            location = {"type": "Point", "coordinates": [script.lon, script.lat]}
+        complaint = register_case(
+            actors[script.received_by],
+            CaseIntake(
+                channel=script.channel,
+                category=script.category,
+                description=script.description,
+                complainant=Complainant(
+                    name=script.complainant_name,
+                    phone=script.complainant_phone,
+                    headcount=script.headcount,
+                ),
+                received_at=script.received_at,
+                receipt=reply_draft(script.receipt),
+                location=location,
+                address=script.address,
+                important=script.important,
+                bypass=script.bypass,
+            ),
+            station_id=station_ids[script.station_code],
+            now=script.registered_at,
+            locator=locator,
+        )
+        for step in script.steps:
+            ((row, file, case),) = load_cases([Complaint.id == complaint.id], all_events=True)
+            enterprise = step.args.get("enterprise")
+            result = apply_demo_step(
+                case,
+                step,
+                actors=actors,
+                station_ids=station_ids,
+                enterprise_id=enterprises.get(enterprise) if enterprise else None,
+                clocks=case_clocks(),
+            )
+            save_step(row, file, case, result, now=step.at)

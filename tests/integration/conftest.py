@@ -46,7 +46,7 @@ def _build_app(url: str, instance: Path):
     return create_app({"DATABASE_URL": url, "INSTANCE_PATH": str(instance), "TESTING": True})
 
 
-def _prepare(url: str, instance: Path, *, demo: bool) -> None:
+def _prepare(url: str, instance: Path, *, demo: bool, cases: bool = False) -> None:
     from server.extensions import db
     from server.migrate import upgrade
     from server.services.demo import load_demo
@@ -55,7 +55,7 @@ def _prepare(url: str, instance: Path, *, demo: bool) -> None:
     with app.app_context():
         upgrade(db.engine)
         if demo:
-            load_demo(seed=DEMO_SEED)
+            load_demo(seed=DEMO_SEED, cases=cases)
         db.session.remove()
         db.engine.dispose()
 
@@ -74,17 +74,18 @@ class Databases:
 
     def _template(self, kind: str) -> str:
         if kind not in self._templates:
-            demo = kind == "demo"
+            demo = kind in ("demo", "demo_cases")
+            cases = kind == "demo_cases"
             if self.backend == "sqlite":
                 path = self.workdir / f"template-{kind}.db"
-                _prepare(f"sqlite:///{path}", self.workdir, demo=demo)
+                _prepare(f"sqlite:///{path}", self.workdir, demo=demo, cases=cases)
                 self._templates[kind] = str(path)
             else:
                 server = self._server()
                 name = f"fs_template_{kind}"
                 server.drop_database(name)
                 url = server.create_database(name)
-                _prepare(url, self.workdir, demo=demo)
+                _prepare(url, self.workdir, demo=demo, cases=cases)
                 server.psql(f'ALTER DATABASE "{name}" WITH IS_TEMPLATE true')
                 self._templates[kind] = name
         return self._templates[kind]
@@ -144,6 +145,12 @@ def app(databases, tmp_path):
 def demo_app(databases, tmp_path):
     """An app on a fresh copy of the demo county."""
     yield from _app_for(databases.fresh_url("demo"), tmp_path)
+
+
+@pytest.fixture
+def casework_app(databases, tmp_path):
+    """An app on a fresh copy of the demo county with its demo casework replayed."""
+    yield from _app_for(databases.fresh_url("demo_cases"), tmp_path)
 
 
 @pytest.fixture
