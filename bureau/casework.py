@@ -600,6 +600,14 @@ def record_reply(
             errors={"kind": [f"not due when {case.status}"]},
         )
     new = _reply(kind, reply, actor, now)
+    if kind == "result" and case.resolved_at is not None and new.at < case.resolved_at:
+        # A result dated before the resolution would never count as this round's result: the
+        # follow-up visit after it would be refused and the case could not move on.
+        raise ReplyNotDue(
+            "The result reply cannot be dated before the case was resolved "
+            f"({case.resolved_at.isoformat()}).",
+            errors={"at": ["before the resolution"]},
+        )
     return _step(case, [_reply_event(case, new)], replies=case.replies + (new,))
 
 

@@ -728,3 +728,12 @@ def test_casework_rules_never_read_the_clock():
         source = (root / f"{name}.py").read_text(encoding="utf-8")
         for call in ("datetime.now", "utcnow", "time.time(", "date.today"):
             assert call not in source, f"{name} calls {call}"
+
+
+def test_a_result_reply_dated_before_the_resolution_is_refused(clock):
+    resolved = finish(start(accept(new_case(clock), clock), clock), clock, result=None)
+    early = ReplyDraft("phone", "已告知结果", at=resolved.resolved_at - timedelta(minutes=30))
+    with pytest.raises(Conflict) as caught:
+        record_reply(resolved, kind="result", reply=early, actor=OFFICER, now=clock.now)
+    assert caught.value.code == "reply_not_due"
+    assert caught.value.errors == {"at": ["before the resolution"]}
