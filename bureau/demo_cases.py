@@ -43,6 +43,7 @@ from shapely.prepared import PreparedGeometry, prep
 from bureau.access import Actor
 from bureau.cases import Case, Complainant, Step
 from bureau.casework import (
+    DEFAULT_RECEIPT_METHOD,
     ReplyDraft,
     assign,
     classify,
@@ -651,14 +652,7 @@ _NOTICE_METHODS = {
     "outreach": ("phone",),
     "referral": ("letter", "phone"),
 }
-_RECEIPT_METHODS = {
-    "hotline_12369": "phone",
-    "letter": "letter",
-    "visit": "in_person",
-    "online": "online",
-    "outreach": "in_person",
-    "referral": "letter",
-}
+_RECEIPT_METHODS = DEFAULT_RECEIPT_METHOD
 
 
 # --------------------------------------------------------------------------- the county

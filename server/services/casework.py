@@ -343,6 +343,23 @@ def register_case(
     )
     db.session.add(complaint)
     db.session.flush()
+    open_case(complaint, actor, data, now=now)
+    if complaint.location is not None:
+        analyse_complaint(complaint, spatial_settings(), locator or StationLocator.load())
+    return complaint
+
+
+def open_case(
+    complaint: Complaint,
+    actor: Actor,
+    data: CaseIntake,
+    *,
+    now: datetime,
+    device_id: int | None = None,
+    seq=None,
+) -> ComplaintCase:
+    """Number a stored complaint and open its case file through :func:`bureau.casework.intake`:
+    the first receiver, the receipt if given, the audit entries."""
     year = data.received_at.astimezone(UTC).year
     number = case_number(year, county_code(), next_case_sequence(year))
     step = intake(
@@ -357,7 +374,7 @@ def register_case(
         now=now,
         receipt=data.receipt,
         source=data.source,
-        station_id=station_id,
+        station_id=complaint.station_id,
         important=data.important,
         bypass=data.bypass,
         clocks=case_clocks(),
@@ -373,10 +390,8 @@ def register_case(
     )
     db.session.add(file)
     empty = replace(step.case, replies=(), escalations=(), events=())
-    save_step(complaint, file, empty, step, now=now)
-    if complaint.location is not None:
-        analyse_complaint(complaint, spatial_settings(), locator or StationLocator.load())
-    return complaint
+    save_step(complaint, file, empty, step, device_id=device_id, now=now, seq=seq)
+    return file
 
 
 def _seq_allocator(block: int):

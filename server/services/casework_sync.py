@@ -9,29 +9,25 @@ in quarantine) and the rest of the batch goes on.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
 
 from bureau.access import Action, Actor, authorize
 from bureau.cases import Case, CaseEvent, Complainant
 from bureau.casework import (
     ReplyDraft,
-    case_number,
     check_status_change,
     follow_up,
-    intake,
     record_reply,
 )
 from bureau.lifecycle import check_transition
 from bureau.vocabulary import REPLY_KINDS
-from server.extensions import db
 from server.models import Complaint, ComplaintCase
 from server.services.casework import (
+    CaseIntake,
     append_audit,
     case_clocks,
-    county_code,
     load_cases,
-    next_case_sequence,
+    open_case,
     save_step,
 )
 
@@ -46,28 +42,22 @@ def register_from_device(complaint: Complaint, device_actor, now: datetime, seq)
     """A complaint raised in the field (channel ``outreach`` unless the device said otherwise):
     numbered at once, its first receiver the device's user. No receipt is owed yet: the device
     sends no complainant contact, and the desk adds it when it has one."""
-    number = case_number(now.year, county_code(), next_case_sequence(now.year))
-    step = intake(
-        case_id=complaint.id,
-        number=number,
-        channel=complaint.channel,
-        category=complaint.category,
-        description=complaint.description,
-        complainant=Complainant(),
-        received_at=complaint.received_at,
-        receiver=_actor(device_actor),
+    open_case(
+        complaint,
+        _actor(device_actor),
+        CaseIntake(
+            channel=complaint.channel,
+            category=complaint.category,
+            description=complaint.description,
+            complainant=Complainant(),
+            received_at=complaint.received_at,
+            receipt=None,
+            source="device",
+        ),
         now=now,
-        receipt=None,
-        source="device",
-        station_id=complaint.station_id,
-        clocks=case_clocks(),
+        device_id=device_actor.device_id,
+        seq=seq,
     )
-    file = ComplaintCase(
-        complaint_id=complaint.id, number=number, source="device", received_by=device_actor.user_id
-    )
-    db.session.add(file)
-    empty = replace(step.case, replies=(), escalations=(), events=())
-    save_step(complaint, file, empty, step, device_id=device_actor.device_id, now=now, seq=seq)
 
 
 def _case_of(complaint: Complaint) -> tuple[ComplaintCase, Case] | None:
