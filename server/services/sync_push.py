@@ -168,12 +168,15 @@ class SeqAllocator:
 
 
 def allocate_block(size: int) -> int:
-    """Reserve ``size`` sequence values; returns the highest. Locks the counter until commit."""
+    """Reserve ``size`` sequence values; returns the highest. Locks the counter until commit.
+
+    A Core statement on the table, not an ORM one: no session synchronisation, no autoflush."""
+    counter = SyncCounter.__table__
     return db.session.execute(
-        sa.update(SyncCounter)
-        .where(SyncCounter.name == SEQ_COUNTER)
-        .values(value=SyncCounter.value + size)
-        .returning(SyncCounter.value)
+        sa.update(counter)
+        .where(counter.c.name == SEQ_COUNTER)
+        .values(value=counter.c.value + size)
+        .returning(counter.c.value)
     ).scalar_one()
 
 
@@ -650,7 +653,9 @@ class BatchProcessor:
         rows, pending = self._bulk_rows, self._bulk_outcomes
         if not rows:
             return
-        flags = visit_flags(self._bulk_fixes, self.spatial)  # reads only: before the lock
+        # reads only, before the lock; the visits are not stored yet
+        flags = visit_flags(self._bulk_fixes, self.spatial, stored=False)
+        self.seq.ensure(len(rows))  # one block for them all: one UPDATE of the counter
         for row in rows:
             row["sync_seq"] = self.seq()
         try:
