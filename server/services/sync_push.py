@@ -115,6 +115,8 @@ class Outcome:
     station_id: int | None = None
     #: for a duplicate: the outcome the mutation had when it was first processed
     original: str | None = None
+    #: a visit created through the bulk path: recorded on its batch, not in sync_mutation
+    bulk: bool = False
 
     def result(self) -> dict[str, Any]:
         """What is stored with the mutation and answered for it (and on every replay)."""
@@ -198,6 +200,7 @@ class BatchProcessor:
         self._bulk_rows: list[dict[str, Any]] = []
         self._bulk_fixes: list[VisitFix] = []
         self._bulk_outcomes: list[Outcome] = []
+        self._batch_row: SyncBatch | None = None
 
     # -- entry point ------------------------------------------------------------------------
 
@@ -236,6 +239,7 @@ class BatchProcessor:
             # The same batch is being (or was just) processed by another worker: a retry that
             # overtook its original. Answer from what the original stored.
             return self._replay(self._stored_batch(batch["batch_seq"]))
+        self._batch_row = batch_row
         outcomes = self._decide(mutations, batch["schema_version"], batch_row.id)
         cursor_out = self._cursor_after(batch.get("cursor"))
         batch_row.cursor_out = cursor_out
@@ -290,6 +294,16 @@ class BatchProcessor:
                 )
             ).scalars()
         }
+        state = self._device_state()
+        # Visits created in bulk have no sync_mutation row: their batches record them. They
+        # all have seqs below the device's next one, so only those seqs need looking up.
+        created = self._created_by_seq(
+            [m["seq"] for m in mutations if m["id"] not in seen and m["seq"] < state.next_seq]
+        )
+        wanted = set(ids)
+        for entry in created.values():
+            if entry.mutation_id in wanted and entry.mutation_id not in seen:
+                seen[entry.mutation_id] = entry
         fresh, fresh_ids = [], set()
         for m in mutations:
             if m["id"] in seen:
@@ -299,7 +313,6 @@ class BatchProcessor:
             else:
                 fresh.append(m)
                 fresh_ids.add(m["id"])
-        state = self._device_state()
         held_rows = list(
             db.session.execute(
                 sa.select(SyncMutation)
@@ -317,6 +330,8 @@ class BatchProcessor:
                 )
             ).all()
         )
+        for seq, entry in created.items():
+            known.setdefault(seq, entry.mutation_id)
         plan = plan_order(
             state.next_seq,
             known,
@@ -365,9 +380,11 @@ class BatchProcessor:
         state.next_seq = plan.next_seq
         # The bookkeeping first, the visits last: inserting the visits takes the sequence lock,
         # which is then held only for that INSERT and the commit.
-        self._store(fresh, outcomes, batch_id, schema_version)
+        self._store(
+            [m for m in fresh if not outcomes[m["id"]].bulk], outcomes, batch_id, schema_version
+        )
         self._store_decided_held(held_by_id, decided_held)
-        self._insert_bulk(outcomes)
+        self._insert_bulk(outcomes, batch_id)
         return outcomes
 
     def _apply_one(self, m: dict[str, Any], schema_version: int) -> Outcome:
@@ -627,6 +644,7 @@ class BatchProcessor:
                     record=record,
                     missing_photos=missing,
                     station_id=station_id,
+                    bulk=True,
                 )
             )
         self._bulk_rows, self._bulk_outcomes = rows, pending
@@ -647,9 +665,10 @@ class BatchProcessor:
             outcomes[outcome.mutation["id"]] = outcome
         return outcomes
 
-    def _insert_bulk(self, outcomes: dict[str, Outcome]) -> None:
+    def _insert_bulk(self, outcomes: dict[str, Outcome], batch_id: int) -> None:
         """Insert the prepared visits, taking their sequence values last: the counter's row
-        lock is then held only for the writes and the commit, not for the validation."""
+        lock is then held only for the writes and the commit, not for the validation; and
+        record them on their batch (see :class:`~server.models.SyncBatch`)."""
         rows, pending = self._bulk_rows, self._bulk_outcomes
         if not rows:
             return
@@ -665,27 +684,21 @@ class BatchProcessor:
             self._bulk_rows, self._bulk_outcomes, self._bulk_fixes = [], [], []
         except sa.exc.SQLAlchemyError:
             self._bulk_rows, self._bulk_outcomes, self._bulk_fixes = [], [], []
-            # Something in the lot is off; find it one by one so the rest still lands, and
-            # correct the outcomes already stored for them.
+            # Something in the lot is off; find it one by one so the rest still lands, each
+            # with a sync_mutation row of its own, as any mutation not created in bulk.
             for outcome in pending:
-                decided = self._apply_one(outcome.mutation, 1)
-                outcomes[outcome.mutation["id"]] = decided
-                db.session.execute(
-                    sa.update(SyncMutation)
-                    .where(
-                        SyncMutation.device_id == self.actor.device_id,
-                        SyncMutation.mutation_id == outcome.mutation["id"],
-                    )
-                    .values(
-                        outcome=decided.outcome,
-                        code=decided.code,
-                        message=decided.message,
-                        result=decided.result(),
-                        payload=dict(outcome.mutation, _schema=1)
-                        if decided.outcome == "rejected"
-                        else SyncMutation.payload,
-                    )
-                )
+                outcomes[outcome.mutation["id"]] = self._apply_one(outcome.mutation, 1)
+            self._store([o.mutation for o in pending], outcomes, batch_id, 1)
+            return
+        created = [
+            [o.mutation["seq"], o.mutation["id"], row["uid"]]
+            + ([o.missing_photos] if o.missing_photos else [])
+            for row, o in zip(rows, pending, strict=True)
+        ]
+        batch = self._batch_row
+        batch.created = created
+        batch.first_seq = min(entry[0] for entry in created)
+        batch.last_seq = max(entry[0] for entry in created)
 
     def _update(self, m: dict, values: dict[str, Any]) -> Outcome:
         entity, uid = m["entity"], m["record_id"].lower()
@@ -972,6 +985,24 @@ class BatchProcessor:
             )
         insert_rows(db.session, SyncMutation.__table__, rows)
 
+    def _created_by_seq(self, seqs: list[int]) -> dict[int, CreatedInBulk]:
+        """The visits this device created in bulk under any of ``seqs``, by seq."""
+        if not seqs:
+            return {}
+        wanted = set(seqs)
+        found: dict[int, CreatedInBulk] = {}
+        for batch_id, entries in db.session.execute(
+            sa.select(SyncBatch.id, SyncBatch.created).where(
+                SyncBatch.device_id == self.actor.device_id,
+                SyncBatch.first_seq <= max(wanted),
+                SyncBatch.last_seq >= min(wanted),
+            )
+        ):
+            for entry in entries or ():
+                if entry[0] in wanted:
+                    found[entry[0]] = CreatedInBulk.of(entry, batch_id)
+        return found
+
     def _store_decided_held(self, held_by_id, decided: dict[str, Outcome]) -> None:
         for mid, outcome in decided.items():
             row = held_by_id[mid]
@@ -1013,17 +1044,37 @@ class BatchProcessor:
     # -- answers -------------------------------------------------------------------------------
 
     def _replay(self, stored: SyncBatch) -> dict[str, Any]:
-        rows = {
-            r.mutation_id: r
-            for r in db.session.execute(
-                sa.select(SyncMutation).where(
-                    SyncMutation.device_id == self.actor.device_id,
-                    one_of(db.session, SyncMutation.mutation_id, stored.mutation_ids),
-                )
-            ).scalars()
-        }
+        created = {entry[1]: CreatedInBulk.of(entry, stored.id) for entry in (stored.created or ())}
+        created_now = (
+            load_rows("visit", [c.record_uid for c in created.values()], db.session)
+            if created
+            else {}
+        )
+        others = [mid for mid in stored.mutation_ids if mid not in created]
+        rows = (
+            {
+                r.mutation_id: r
+                for r in db.session.execute(
+                    sa.select(SyncMutation).where(
+                        SyncMutation.device_id == self.actor.device_id,
+                        one_of(db.session, SyncMutation.mutation_id, others),
+                    )
+                ).scalars()
+            }
+            if others
+            else {}
+        )
         results = []
         for mid in stored.mutation_ids:
+            if mid in created:
+                entry = created[mid]
+                outcome = Outcome(entry.payload, "applied", missing_photos=entry.missing_photos)
+                visit = created_now.get(entry.record_uid)
+                if visit is not None:
+                    outcome.record = ADAPTERS["visit"].to_wire(visit)
+                    outcome.version = outcome.record["version"]
+                results.append(outcome)
+                continue
             row = rows.get(mid)
             if row is None:
                 continue
@@ -1071,6 +1122,39 @@ class BatchProcessor:
         if others_between(cursor.seq, last, self.actor):
             return cursor_text
         return str(Cursor(self.actor.scope, last))
+
+
+@dataclass(frozen=True)
+class CreatedInBulk:
+    """A visit created in bulk, as its batch records it; it answers like a stored
+    ``sync_mutation`` row would (``outcome``, ``result``, ``entity``, ``record_uid``)."""
+
+    seq: int
+    mutation_id: str
+    record_uid: str
+    missing_photos: list[str]
+    batch_id: int
+    outcome: str = "applied"
+    entity: str = "visit"
+
+    @classmethod
+    def of(cls, entry: list, batch_id: int) -> CreatedInBulk:
+        missing = list(entry[3]) if len(entry) > 3 else []
+        return cls(entry[0], entry[1], entry[2], missing, batch_id)
+
+    @property
+    def result(self) -> dict[str, Any]:
+        return {"outcome": "applied", "version": 1, "missing_photos": self.missing_photos}
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        return {
+            "id": self.mutation_id,
+            "seq": self.seq,
+            "entity": "visit",
+            "record_id": self.record_uid,
+            "op": "create",
+        }
 
 
 def _result_out(o: Outcome) -> dict[str, Any]:

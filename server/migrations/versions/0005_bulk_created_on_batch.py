@@ -1,0 +1,28 @@
+"""Visits created in bulk are recorded on their batch, not one sync_mutation row each
+
+Revision ID: 0005
+Revises: 0003
+Create Date: 2026-11-27 05:30:00.000000
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = '0005'
+down_revision = '0003'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('sync_batch', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('created', sa.JSON(), nullable=True))
+        batch_op.add_column(sa.Column('first_seq', sa.BigInteger(), nullable=True))
+        batch_op.add_column(sa.Column('last_seq', sa.BigInteger(), nullable=True))
+
+
+def downgrade():
+    with op.batch_alter_table('sync_batch', schema=None) as batch_op:
+        batch_op.drop_column('last_seq')
+        batch_op.drop_column('first_seq')
+        batch_op.drop_column('created')
