@@ -17,7 +17,6 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
-from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
@@ -54,7 +53,7 @@ from server.services.spatial import (
     visit_flags,
 )
 from server.services.sync_entities import ADAPTERS, load_rows, point_in, proposal_kind
-from server.services.sync_wire import wire_point
+from server.services.sync_wire import python_record_of_values, wire_point
 from sync.clock import clock_skew_seconds, skew_flagged
 from sync.cursor import BadCursor, Cursor, parse_cursor, scope_key
 from sync.entities import (
@@ -632,9 +631,9 @@ class BatchProcessor:
             }
             rows.append(row)
             # the same mapping pulls use, fed the validated point rather than the EWKT
-            record = ADAPTERS["visit"].to_wire(
-                SimpleNamespace(**dict(row, location=wire_point(values["location"])))
-            )
+            row["location"] = values["location"]
+            record = python_record_of_values("visit", row)
+            row["location"] = location
             missing = [h for h in row["photos"] if h not in have]
             pending.append(
                 Outcome(
