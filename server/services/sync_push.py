@@ -20,6 +20,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from bureau.errors import DomainError, Forbidden
 from bureau.lifecycle import can_transition, next_statuses
@@ -211,38 +212,59 @@ class BatchProcessor:
         ).scalar_one_or_none()
 
     def process(self, batch: dict[str, Any]) -> dict[str, Any]:
-        stored = self._stored_batch(batch["batch_seq"])
-        if stored is not None:
-            self._release_overdue_held()
-            return self._replay(stored)
         mutations = batch["mutations"]
-        self._check_limits(mutations)
-        self._check_scope(mutations)
         received_at = self.now
         skew = clock_skew_seconds(batch.get("sent_at"), received_at)
-        batch_row = SyncBatch(
-            device_id=self.actor.device_id,
-            batch_seq=batch["batch_seq"],
-            schema_version=batch["schema_version"],
-            mutation_ids=[m["id"] for m in mutations],
-            sent_at=batch.get("sent_at"),
-            received_at=received_at,
-            clock_skew_seconds=skew,
-            clock_skew_flagged=skew_flagged(skew, self.settings.clock_skew_flag_seconds),
-        )
-        try:
-            with db.session.begin_nested():
-                db.session.add(batch_row)
-                db.session.flush()
-        except sa.exc.IntegrityError:
-            # The same batch is being (or was just) processed by another worker: a retry that
-            # overtook its original. Answer from what the original stored.
+        values = {
+            "device_id": self.actor.device_id,
+            "batch_seq": batch["batch_seq"],
+            "schema_version": batch["schema_version"],
+            "mutation_ids": [m["id"] for m in mutations],
+            "sent_at": batch.get("sent_at"),
+            "received_at": received_at,
+            "clock_skew_seconds": skew,
+            "clock_skew_flagged": skew_flagged(skew, self.settings.clock_skew_flag_seconds),
+        }
+        # Claim (device, batch_seq) first, in one statement. When it is taken, the batch was
+        # processed before — or is being processed by another worker right now, a retry that
+        # overtook its original: the claim then waits for that one to commit. Either way the
+        # answer is what the original stored. A batch refused below (413, 403) rolls back
+        # with its claim.
+        batch_id = self._claim_batch(values)
+        if batch_id is None:
+            self._release_overdue_held()
             return self._replay(self._stored_batch(batch["batch_seq"]))
-        self._batch_row = batch_row
-        outcomes = self._decide(mutations, batch["schema_version"], batch_row.id)
+        self._check_limits(mutations)
+        self._check_scope(mutations)
+        batch_row = self._batch_row = SyncBatch(id=batch_id, **values)
+        outcomes = self._decide(mutations, batch["schema_version"], batch_id)
         cursor_out = self._cursor_after(batch.get("cursor"))
         batch_row.cursor_out = cursor_out
+        table = SyncBatch.__table__
+        db.session.execute(
+            sa.update(table)
+            .where(table.c.id == batch_id)
+            .values(
+                cursor_out=cursor_out,
+                created=batch_row.created,
+                first_seq=batch_row.first_seq,
+                last_seq=batch_row.last_seq,
+            )
+        )
         return self._response(batch_row, [outcomes[m["id"]] for m in mutations], cursor_out)
+
+    def _claim_batch(self, values: dict[str, Any]) -> int | None:
+        """Insert the batch's row unless (device, batch_seq) exists; its id, or None."""
+        table = SyncBatch.__table__
+        if db.session.get_bind().dialect.name == "postgresql":
+            insert = postgresql.insert(table)
+        else:
+            insert = sqlite.insert(table)
+        return db.session.execute(
+            insert.values(values)
+            .on_conflict_do_nothing(index_elements=["device_id", "batch_seq"])
+            .returning(table.c.id)
+        ).scalar_one_or_none()
 
     # -- checks that refuse the whole batch --------------------------------------------------
 
