@@ -75,7 +75,12 @@ class Visit(Spatial, Syncable, Base):
     __tablename__ = "visit"
     # No geography index: visits are found by bbox (map layers) and by inspector and time
     # (plausibility), never by metres around a point, and every push writes hundreds of them.
-    __table_args__ = spatial_indexes("visit", "location", geography=False)
+    # Plausibility reads an inspector's visits in a time window before each pushed one: by
+    # (inspector, time), so that the read costs the window, not the inspector's whole history.
+    __table_args__ = (
+        sa.Index("ix_visit_inspector_id_visited_at", "inspector_id", "visited_at"),
+        *spatial_indexes("visit", "location", geography=False),
+    )
     geometry_column: ClassVar[str] = "location"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -83,7 +88,7 @@ class Visit(Spatial, Syncable, Base):
         sa.ForeignKey("station.id", ondelete="SET NULL"), index=True
     )
     inspector_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("user_account.id", ondelete="SET NULL"), index=True
+        sa.ForeignKey("user_account.id", ondelete="SET NULL")
     )
     target_kind: Mapped[str] = mapped_column(sa.String(16), nullable=False)
     target_ref: Mapped[str | None] = mapped_column(sa.String(64))

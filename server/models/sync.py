@@ -36,7 +36,15 @@ class SyncDeviceState(Base):
 
 class SyncBatch(Base):
     """A received push, identified by (device, batch_seq); its results are rebuilt from its
-    mutations when it is replayed (rule 2)."""
+    mutations when it is replayed (rule 2).
+
+    The visits it created through the bulk path (plain creates, applied as sent: the common
+    case by far) are recorded here, in ``created``, as ``[seq, mutation id, record uid]``
+    (with a fourth item, the photos missing then, when some were), instead of one
+    ``sync_mutation`` row each: the record holds the data, and this list is what answers a
+    replay, a duplicate and a reused ``seq`` for them. ``first_seq``/``last_seq`` bound the
+    seqs in ``created``, so that a lookup by seq reads only the batches that may hold it.
+    Every other mutation (rejected, held, merged, updates…) keeps its own row."""
 
     __tablename__ = "sync_batch"
     __table_args__ = (sa.UniqueConstraint("device_id", "batch_seq"),)
@@ -53,6 +61,9 @@ class SyncBatch(Base):
     clock_skew_seconds: Mapped[float | None] = mapped_column(sa.Float)
     clock_skew_flagged: Mapped[bool] = mapped_column(sa.Boolean, default=False, nullable=False)
     cursor_out: Mapped[str | None] = mapped_column(sa.String(32))
+    created: Mapped[list | None] = mapped_column(sa.JSON)
+    first_seq: Mapped[int | None] = mapped_column(sa.BigInteger)
+    last_seq: Mapped[int | None] = mapped_column(sa.BigInteger)
 
 
 class SyncMutation(Base):

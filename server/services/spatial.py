@@ -529,21 +529,24 @@ def _targets(fixes: Sequence[VisitFix]) -> dict[tuple[str, str], Any]:
     return found
 
 
-def _previous_fixes(fixes: Sequence[VisitFix]) -> dict[int, list[tuple[datetime, PreviousVisit]]]:
-    """Each inspector's stored visits in the window before the earliest of ``fixes``."""
+def _previous_fixes(
+    fixes: Sequence[VisitFix], stored: bool = True
+) -> dict[int, list[tuple[datetime, PreviousVisit]]]:
+    """Each inspector's stored visits in the window before the earliest of ``fixes``
+    (leaving out the ``fixes`` themselves when they are ``stored`` already)."""
     inspectors = sorted({f.inspector_id for f in fixes if f.inspector_id is not None})
     if not inspectors:
         return {}
     start = min(f.at for f in fixes) - PREVIOUS_VISIT_WINDOW
     end = max(f.at for f in fixes)
-    rows = db.session.execute(
-        sa.select(Visit.inspector_id, Visit.location, Visit.visited_at, Visit.accuracy_m).where(
-            Visit.inspector_id.in_(inspectors),
-            Visit.visited_at >= start,
-            Visit.visited_at < end,
-            sa.not_(one_of(db.session, Visit.uid, [f.uid for f in fixes])),
-        )
-    ).all()
+    query = sa.select(Visit.inspector_id, Visit.location, Visit.visited_at, Visit.accuracy_m).where(
+        Visit.inspector_id.in_(inspectors),
+        Visit.visited_at >= start,
+        Visit.visited_at < end,
+    )
+    if stored:
+        query = query.where(sa.not_(one_of(db.session, Visit.uid, [f.uid for f in fixes])))
+    rows = db.session.execute(query).all()
     out: dict[int, list[tuple[datetime, PreviousVisit]]] = {}
     for inspector, location, at, accuracy in rows:
         point = to_shape(location)
@@ -551,12 +554,15 @@ def _previous_fixes(fixes: Sequence[VisitFix]) -> dict[int, list[tuple[datetime,
     return out
 
 
-def visit_flags(fixes: Sequence[VisitFix], settings: SpatialSettings) -> dict[str, list[Flag]]:
-    """Plausibility flags per visit uid (only visits with flags appear)."""
+def visit_flags(
+    fixes: Sequence[VisitFix], settings: SpatialSettings, stored: bool = True
+) -> dict[str, list[Flag]]:
+    """Plausibility flags per visit uid (only visits with flags appear). ``stored``: the
+    visits are in the database already (else they are about to be inserted)."""
     if not fixes:
         return {}
     targets = _targets(fixes)
-    history = _previous_fixes(fixes)
+    history = _previous_fixes(fixes, stored)
     for fix in fixes:
         if fix.inspector_id is not None:
             history.setdefault(fix.inspector_id, []).append(

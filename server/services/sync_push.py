@@ -17,10 +17,10 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
-from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from bureau.errors import DomainError, Forbidden
 from gis.geometry import BBox
@@ -59,7 +59,7 @@ from server.services.spatial import (
     visit_flags,
 )
 from server.services.sync_entities import ADAPTERS, load_rows, point_in, proposal_kind
-from server.services.sync_wire import wire_point
+from server.services.sync_wire import python_record_of_values, wire_point
 from sync.clock import clock_skew_seconds, skew_flagged
 from sync.cursor import BadCursor, Cursor, parse_cursor, scope_key
 from sync.entities import (
@@ -120,6 +120,8 @@ class Outcome:
     station_id: int | None = None
     #: for a duplicate: the outcome the mutation had when it was first processed
     original: str | None = None
+    #: a visit created through the bulk path: recorded on its batch, not in sync_mutation
+    bulk: bool = False
 
     def result(self) -> dict[str, Any]:
         """What is stored with the mutation and answered for it (and on every replay)."""
@@ -173,12 +175,15 @@ class SeqAllocator:
 
 
 def allocate_block(size: int) -> int:
-    """Reserve ``size`` sequence values; returns the highest. Locks the counter until commit."""
+    """Reserve ``size`` sequence values; returns the highest. Locks the counter until commit.
+
+    A Core statement on the table, not an ORM one: no session synchronisation, no autoflush."""
+    counter = SyncCounter.__table__
     return db.session.execute(
-        sa.update(SyncCounter)
-        .where(SyncCounter.name == SEQ_COUNTER)
-        .values(value=SyncCounter.value + size)
-        .returning(SyncCounter.value)
+        sa.update(counter)
+        .where(counter.c.name == SEQ_COUNTER)
+        .values(value=counter.c.value + size)
+        .returning(counter.c.value)
     ).scalar_one()
 
 
@@ -200,6 +205,7 @@ class BatchProcessor:
         self._bulk_rows: list[dict[str, Any]] = []
         self._bulk_fixes: list[VisitFix] = []
         self._bulk_outcomes: list[Outcome] = []
+        self._batch_row: SyncBatch | None = None
 
     # -- entry point ------------------------------------------------------------------------
 
@@ -211,37 +217,59 @@ class BatchProcessor:
         ).scalar_one_or_none()
 
     def process(self, batch: dict[str, Any]) -> dict[str, Any]:
-        stored = self._stored_batch(batch["batch_seq"])
-        if stored is not None:
-            self._release_overdue_held()
-            return self._replay(stored)
         mutations = batch["mutations"]
-        self._check_limits(mutations)
-        self._check_scope(mutations)
         received_at = self.now
         skew = clock_skew_seconds(batch.get("sent_at"), received_at)
-        batch_row = SyncBatch(
-            device_id=self.actor.device_id,
-            batch_seq=batch["batch_seq"],
-            schema_version=batch["schema_version"],
-            mutation_ids=[m["id"] for m in mutations],
-            sent_at=batch.get("sent_at"),
-            received_at=received_at,
-            clock_skew_seconds=skew,
-            clock_skew_flagged=skew_flagged(skew, self.settings.clock_skew_flag_seconds),
-        )
-        try:
-            with db.session.begin_nested():
-                db.session.add(batch_row)
-                db.session.flush()
-        except sa.exc.IntegrityError:
-            # The same batch is being (or was just) processed by another worker: a retry that
-            # overtook its original. Answer from what the original stored.
+        values = {
+            "device_id": self.actor.device_id,
+            "batch_seq": batch["batch_seq"],
+            "schema_version": batch["schema_version"],
+            "mutation_ids": [m["id"] for m in mutations],
+            "sent_at": batch.get("sent_at"),
+            "received_at": received_at,
+            "clock_skew_seconds": skew,
+            "clock_skew_flagged": skew_flagged(skew, self.settings.clock_skew_flag_seconds),
+        }
+        # Claim (device, batch_seq) first, in one statement. When it is taken, the batch was
+        # processed before — or is being processed by another worker right now, a retry that
+        # overtook its original: the claim then waits for that one to commit. Either way the
+        # answer is what the original stored. A batch refused below (413, 403) rolls back
+        # with its claim.
+        batch_id = self._claim_batch(values)
+        if batch_id is None:
+            self._release_overdue_held()
             return self._replay(self._stored_batch(batch["batch_seq"]))
-        outcomes = self._decide(mutations, batch["schema_version"], batch_row.id)
+        self._check_limits(mutations)
+        self._check_scope(mutations)
+        batch_row = self._batch_row = SyncBatch(id=batch_id, **values)
+        outcomes = self._decide(mutations, batch["schema_version"], batch_id)
         cursor_out = self._cursor_after(batch.get("cursor"))
         batch_row.cursor_out = cursor_out
+        table = SyncBatch.__table__
+        db.session.execute(
+            sa.update(table)
+            .where(table.c.id == batch_id)
+            .values(
+                cursor_out=cursor_out,
+                created=batch_row.created,
+                first_seq=batch_row.first_seq,
+                last_seq=batch_row.last_seq,
+            )
+        )
         return self._response(batch_row, [outcomes[m["id"]] for m in mutations], cursor_out)
+
+    def _claim_batch(self, values: dict[str, Any]) -> int | None:
+        """Insert the batch's row unless (device, batch_seq) exists; its id, or None."""
+        table = SyncBatch.__table__
+        if db.session.get_bind().dialect.name == "postgresql":
+            insert = postgresql.insert(table)
+        else:
+            insert = sqlite.insert(table)
+        return db.session.execute(
+            insert.values(values)
+            .on_conflict_do_nothing(index_elements=["device_id", "batch_seq"])
+            .returning(table.c.id)
+        ).scalar_one_or_none()
 
     # -- checks that refuse the whole batch --------------------------------------------------
 
@@ -292,6 +320,16 @@ class BatchProcessor:
                 )
             ).scalars()
         }
+        state = self._device_state()
+        # Visits created in bulk have no sync_mutation row: their batches record them. They
+        # all have seqs below the device's next one, so only those seqs need looking up.
+        created = self._created_by_seq(
+            [m["seq"] for m in mutations if m["id"] not in seen and m["seq"] < state.next_seq]
+        )
+        wanted = set(ids)
+        for entry in created.values():
+            if entry.mutation_id in wanted and entry.mutation_id not in seen:
+                seen[entry.mutation_id] = entry
         fresh, fresh_ids = [], set()
         for m in mutations:
             if m["id"] in seen:
@@ -301,7 +339,6 @@ class BatchProcessor:
             else:
                 fresh.append(m)
                 fresh_ids.add(m["id"])
-        state = self._device_state()
         held_rows = list(
             db.session.execute(
                 sa.select(SyncMutation)
@@ -319,6 +356,8 @@ class BatchProcessor:
                 )
             ).all()
         )
+        for seq, entry in created.items():
+            known.setdefault(seq, entry.mutation_id)
         plan = plan_order(
             state.next_seq,
             known,
@@ -367,9 +406,11 @@ class BatchProcessor:
         state.next_seq = plan.next_seq
         # The bookkeeping first, the visits last: inserting the visits takes the sequence lock,
         # which is then held only for that INSERT and the commit.
-        self._store(fresh, outcomes, batch_id, schema_version)
+        self._store(
+            [m for m in fresh if not outcomes[m["id"]].bulk], outcomes, batch_id, schema_version
+        )
         self._store_decided_held(held_by_id, decided_held)
-        self._insert_bulk(outcomes)
+        self._insert_bulk(outcomes, batch_id)
         return outcomes
 
     def _apply_one(self, m: dict[str, Any], schema_version: int) -> Outcome:
@@ -621,9 +662,9 @@ class BatchProcessor:
             }
             rows.append(row)
             # the same mapping pulls use, fed the validated point rather than the EWKT
-            record = ADAPTERS["visit"].to_wire(
-                SimpleNamespace(**dict(row, location=wire_point(values["location"])))
-            )
+            row["location"] = values["location"]
+            record = python_record_of_values("visit", row)
+            row["location"] = location
             missing = [h for h in row["photos"] if h not in have]
             pending.append(
                 Outcome(
@@ -633,6 +674,7 @@ class BatchProcessor:
                     record=record,
                     missing_photos=missing,
                     station_id=station_id,
+                    bulk=True,
                 )
             )
         self._bulk_rows, self._bulk_outcomes = rows, pending
@@ -653,13 +695,16 @@ class BatchProcessor:
             outcomes[outcome.mutation["id"]] = outcome
         return outcomes
 
-    def _insert_bulk(self, outcomes: dict[str, Outcome]) -> None:
+    def _insert_bulk(self, outcomes: dict[str, Outcome], batch_id: int) -> None:
         """Insert the prepared visits, taking their sequence values last: the counter's row
-        lock is then held only for the writes and the commit, not for the validation."""
+        lock is then held only for the writes and the commit, not for the validation; and
+        record them on their batch (see :class:`~server.models.SyncBatch`)."""
         rows, pending = self._bulk_rows, self._bulk_outcomes
         if not rows:
             return
-        flags = visit_flags(self._bulk_fixes, self.spatial)  # reads only: before the lock
+        # reads only, before the lock; the visits are not stored yet
+        flags = visit_flags(self._bulk_fixes, self.spatial, stored=False)
+        self.seq.ensure(len(rows))  # one block for them all: one UPDATE of the counter
         for row in rows:
             row["sync_seq"] = self.seq()
         try:
@@ -669,27 +714,21 @@ class BatchProcessor:
             self._bulk_rows, self._bulk_outcomes, self._bulk_fixes = [], [], []
         except sa.exc.SQLAlchemyError:
             self._bulk_rows, self._bulk_outcomes, self._bulk_fixes = [], [], []
-            # Something in the lot is off; find it one by one so the rest still lands, and
-            # correct the outcomes already stored for them.
+            # Something in the lot is off; find it one by one so the rest still lands, each
+            # with a sync_mutation row of its own, as any mutation not created in bulk.
             for outcome in pending:
-                decided = self._apply_one(outcome.mutation, 1)
-                outcomes[outcome.mutation["id"]] = decided
-                db.session.execute(
-                    sa.update(SyncMutation)
-                    .where(
-                        SyncMutation.device_id == self.actor.device_id,
-                        SyncMutation.mutation_id == outcome.mutation["id"],
-                    )
-                    .values(
-                        outcome=decided.outcome,
-                        code=decided.code,
-                        message=decided.message,
-                        result=decided.result(),
-                        payload=dict(outcome.mutation, _schema=1)
-                        if decided.outcome == "rejected"
-                        else SyncMutation.payload,
-                    )
-                )
+                outcomes[outcome.mutation["id"]] = self._apply_one(outcome.mutation, 1)
+            self._store([o.mutation for o in pending], outcomes, batch_id, 1)
+            return
+        created = [
+            [o.mutation["seq"], o.mutation["id"], row["uid"]]
+            + ([o.missing_photos] if o.missing_photos else [])
+            for row, o in zip(rows, pending, strict=True)
+        ]
+        batch = self._batch_row
+        batch.created = created
+        batch.first_seq = min(entry[0] for entry in created)
+        batch.last_seq = max(entry[0] for entry in created)
 
     def _update(self, m: dict, values: dict[str, Any]) -> Outcome:
         entity, uid = m["entity"], m["record_id"].lower()
@@ -972,6 +1011,24 @@ class BatchProcessor:
             )
         insert_rows(db.session, SyncMutation.__table__, rows)
 
+    def _created_by_seq(self, seqs: list[int]) -> dict[int, CreatedInBulk]:
+        """The visits this device created in bulk under any of ``seqs``, by seq."""
+        if not seqs:
+            return {}
+        wanted = set(seqs)
+        found: dict[int, CreatedInBulk] = {}
+        for batch_id, entries in db.session.execute(
+            sa.select(SyncBatch.id, SyncBatch.created).where(
+                SyncBatch.device_id == self.actor.device_id,
+                SyncBatch.first_seq <= max(wanted),
+                SyncBatch.last_seq >= min(wanted),
+            )
+        ):
+            for entry in entries or ():
+                if entry[0] in wanted:
+                    found[entry[0]] = CreatedInBulk.of(entry, batch_id)
+        return found
+
     def _store_decided_held(self, held_by_id, decided: dict[str, Outcome]) -> None:
         for mid, outcome in decided.items():
             row = held_by_id[mid]
@@ -1013,17 +1070,37 @@ class BatchProcessor:
     # -- answers -------------------------------------------------------------------------------
 
     def _replay(self, stored: SyncBatch) -> dict[str, Any]:
-        rows = {
-            r.mutation_id: r
-            for r in db.session.execute(
-                sa.select(SyncMutation).where(
-                    SyncMutation.device_id == self.actor.device_id,
-                    one_of(db.session, SyncMutation.mutation_id, stored.mutation_ids),
-                )
-            ).scalars()
-        }
+        created = {entry[1]: CreatedInBulk.of(entry, stored.id) for entry in (stored.created or ())}
+        created_now = (
+            load_rows("visit", [c.record_uid for c in created.values()], db.session)
+            if created
+            else {}
+        )
+        others = [mid for mid in stored.mutation_ids if mid not in created]
+        rows = (
+            {
+                r.mutation_id: r
+                for r in db.session.execute(
+                    sa.select(SyncMutation).where(
+                        SyncMutation.device_id == self.actor.device_id,
+                        one_of(db.session, SyncMutation.mutation_id, others),
+                    )
+                ).scalars()
+            }
+            if others
+            else {}
+        )
         results = []
         for mid in stored.mutation_ids:
+            if mid in created:
+                entry = created[mid]
+                outcome = Outcome(entry.payload, "applied", missing_photos=entry.missing_photos)
+                visit = created_now.get(entry.record_uid)
+                if visit is not None:
+                    outcome.record = ADAPTERS["visit"].to_wire(visit)
+                    outcome.version = outcome.record["version"]
+                results.append(outcome)
+                continue
             row = rows.get(mid)
             if row is None:
                 continue
@@ -1071,6 +1148,39 @@ class BatchProcessor:
         if others_between(cursor.seq, last, self.actor):
             return cursor_text
         return str(Cursor(self.actor.scope, last))
+
+
+@dataclass(frozen=True)
+class CreatedInBulk:
+    """A visit created in bulk, as its batch records it; it answers like a stored
+    ``sync_mutation`` row would (``outcome``, ``result``, ``entity``, ``record_uid``)."""
+
+    seq: int
+    mutation_id: str
+    record_uid: str
+    missing_photos: list[str]
+    batch_id: int
+    outcome: str = "applied"
+    entity: str = "visit"
+
+    @classmethod
+    def of(cls, entry: list, batch_id: int) -> CreatedInBulk:
+        missing = list(entry[3]) if len(entry) > 3 else []
+        return cls(entry[0], entry[1], entry[2], missing, batch_id)
+
+    @property
+    def result(self) -> dict[str, Any]:
+        return {"outcome": "applied", "version": 1, "missing_photos": self.missing_photos}
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        return {
+            "id": self.mutation_id,
+            "seq": self.seq,
+            "entity": "visit",
+            "record_id": self.record_uid,
+            "op": "create",
+        }
 
 
 def _result_out(o: Outcome) -> dict[str, Any]:

@@ -147,6 +147,12 @@ def python_record(entity: str, row: Any) -> dict[str, Any]:
     return {f.name: _PYTHON[f.kind](getattr(row, f.column)) for f in WIRE_FIELDS[entity]}
 
 
+def python_record_of_values(entity: str, values: dict[str, Any]) -> dict[str, Any]:
+    """The wire record of a row given as column values (the same mapping as
+    :func:`python_record`, for rows about to be inserted)."""
+    return {f.name: _PYTHON[f.kind](values[f.column]) for f in WIRE_FIELDS[entity]}
+
+
 # -- in SQL ----------------------------------------------------------------------------------
 
 

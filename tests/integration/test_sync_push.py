@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 
 from server.models import Complaint, SyncMutation, Visit
 from tests.integration.helpers import bearer, count, token_for
@@ -309,3 +310,89 @@ def test_outreach_complaint_routed_to_the_devices_station(demo_app, inspector):
         complaint = db.session.query(Complaint).one()
         assert complaint.channel == "outreach" and complaint.status == "received"
         assert complaint.station_id == expected_station
+
+
+def test_visits_created_in_bulk_answer_replays_duplicates_and_reused_seqs(demo_app, inspector):
+    """Visits created in bulk are recorded on their batch, not one sync_mutation row each;
+    replays, duplicates and reused seqs are answered from that record, as from a row."""
+    from server.extensions import db
+    from server.models import SyncBatch
+
+    photo = "ab" * 32  # never uploaded: reported missing, and still so on every replay
+    visits = [
+        inspector.mutation("visit", "create", visit_fields(findings=f"第 {i} 次")) for i in range(5)
+    ]
+    visits[2]["fields"]["photos"] = [photo]
+    bad = inspector.mutation("visit", "create", visit_fields(accuracy_m="close"))
+    complaint = inspector.mutation("complaint", "create", complaint_fields())
+    answer, body = inspector.push(*visits[:3], bad, complaint, *visits[3:])
+    assert _results(answer) == ["applied"] * 3 + ["rejected", "applied"] + ["applied"] * 2
+    assert answer["results"][2]["missing_photos"] == [photo]
+    assert count(demo_app, Visit) == 5
+    with demo_app.app_context():
+        stored = db.session.execute(sa.select(SyncMutation.mutation_id)).scalars().all()
+        # visits created in bulk need no row of their own; the others keep theirs
+        assert sorted(stored) == sorted([bad["id"], complaint["id"]])
+        batch = db.session.execute(sa.select(SyncBatch)).scalar_one()
+        assert [item[1] for item in batch.created] == [m["id"] for m in visits]
+        assert (batch.first_seq, batch.last_seq) == (visits[0]["seq"], visits[-1]["seq"])
+
+    # the same batch again: the stored results, record for record, nothing applied twice
+    replay = inspector.client.post(
+        "/api/v1/sync/push", json=body, headers=bearer(inspector.token)
+    ).get_json()
+    assert [(r["id"], r["outcome"], r["code"]) for r in replay["results"]] == [
+        (r["id"], r["outcome"], r["code"]) for r in answer["results"]
+    ]
+    for first, again in zip(answer["results"], replay["results"], strict=True):
+        assert again["record"] == first["record"]
+        assert again["missing_photos"] == first["missing_photos"]
+        assert (again["seq"], again["record_id"]) == (first["seq"], first["record_id"])
+    assert count(demo_app, Visit) == 5
+
+    # the same mutations in a new batch: duplicates of what was applied
+    again, _ = inspector.push(visits[1], visits[2])
+    assert _results(again) == ["duplicate", "duplicate"]
+    assert [r["original_outcome"] for r in again["results"]] == ["applied", "applied"]
+    assert again["results"][1]["missing_photos"] == [photo]
+    assert again["results"][1]["record"] == answer["results"][2]["record"]
+    # a new mutation under a seq a bulk-created visit used: refused, and quarantined
+    reused = inspector.mutation("visit", "create", visit_fields(), seq=visits[0]["seq"])
+    refused, _ = inspector.push(reused)
+    assert [(r["outcome"], r["code"]) for r in refused["results"]] == [
+        ("rejected", "sequence_reused")
+    ]
+    assert count(demo_app, Visit) == 5
+    with demo_app.app_context():
+        assert (
+            db.session.execute(
+                sa.select(SyncMutation.outcome).where(SyncMutation.mutation_id == reused["id"])
+            ).scalar_one()
+            == "rejected"
+        )
+
+
+def test_bulk_visits_behind_a_gap_are_held_then_recorded_like_any_other(demo_app, inspector):
+    """Held visits are applied one by one later, each with its row; those in bulk are not."""
+    from server.extensions import db
+    from server.models import SyncBatch
+
+    first, second, third = (
+        inspector.mutation("visit", "create", visit_fields(), seq=seq) for seq in (1, 2, 3)
+    )
+    answer, _ = inspector.push(first, third)
+    assert _results(answer) == ["applied", "held"]
+    answer, _ = inspector.push(second)
+    assert _results(answer) == ["applied"]
+    with demo_app.app_context():
+        rows = dict(db.session.execute(sa.select(SyncMutation.seq, SyncMutation.outcome)).all())
+        assert rows == {3: "applied"}  # held first, then applied from its row
+        created = sorted(
+            item[0]
+            for items in db.session.execute(sa.select(SyncBatch.created)).scalars()
+            for item in items or ()
+        )
+        assert created == [1, 2]
+    again, _ = inspector.push(first, second, third)
+    assert _results(again) == ["duplicate"] * 3
+    assert count(demo_app, Visit) == 3
