@@ -49,6 +49,7 @@ from server.models import (
     User,
 )
 from server.services.registry import StationLocator
+from server.services.sequence import SeqAllocator
 from server.services.spatial import analyse_complaint, spatial_settings
 from server.services.sync_entities import ADAPTERS, point_in
 
@@ -330,7 +331,7 @@ def register_case(
     complaint = Complaint(
         uid=str(uuid.uuid4()),
         version=1,
-        sync_seq=_seq_allocator(1)(),
+        sync_seq=SeqAllocator(1)(),
         station_id=station_id,
         channel=str(data.channel),
         category=str(data.category),
@@ -394,12 +395,6 @@ def open_case(
     return file
 
 
-def _seq_allocator(block: int):
-    from server.services.sync_push import SeqAllocator  # sync_push imports this module
-
-    return SeqAllocator(block)
-
-
 # --- saving ------------------------------------------------------------------------------------
 
 
@@ -432,7 +427,7 @@ def save_step(
     file.rectification = _json_ready(after.rectification)
 
     if seq is None:
-        seq = _seq_allocator(4)
+        seq = SeqAllocator(4)
     moved_from = complaint.station_id
     changed = (
         complaint.status != after.status

@@ -24,8 +24,8 @@ from gis.geometry import parse_geojson_geometry
 from server.extensions import db
 from server.models import Enterprise, Project, RegistryProposal
 from server.services.registry import write_records
+from server.services.sequence import SeqAllocator
 from server.services.sync_entities import ADAPTERS
-from server.services.sync_push import SeqAllocator
 
 #: the registry fields a proposal may change: the records' own, less their geometry
 _ENTERPRISE_FIELDS = tuple(f.name for f in fields(EnterpriseRecord) if f.name != "location")

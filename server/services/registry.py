@@ -22,6 +22,7 @@ from gis.geometry import to_ewkt, to_geojson
 from gis.routing import RoutingDecision, StationArea, choose_station
 from server.extensions import db
 from server.models import Enterprise, Person, Project, RecordHistory, Station, SyncTombstone
+from server.services.sequence import SeqAllocator
 
 #: per kind: model, natural-key column name, geometry column name
 KINDS: dict[str, tuple[type, str, str]] = {
@@ -160,8 +161,6 @@ def write_records(
     kind: str, records: Iterable[Any], locator: StationLocator | None = None
 ) -> WriteCounts:
     """Insert or update ``records`` (one batch) in the current transaction."""
-    from server.services.sync_push import SeqAllocator
-
     model, key_name, geometry_column = KINDS[kind]
     locator = locator or StationLocator.load()
     records = list(records)

@@ -7,8 +7,9 @@ from server.extensions import db
 from server.models import RecordHistory, SyncConflict, SyncTombstone
 from server.models.base import utcnow
 from server.services.casework_sync import check_device_status
+from server.services.sequence import SeqAllocator
 from server.services.sync_entities import ADAPTERS, load_rows
-from server.services.sync_push import DeviceActor, SeqAllocator
+from server.services.sync_push import DeviceActor
 from server.services.sync_wire import wire_point
 from sync.entities import ENTITIES, Context, InvalidFields, validate_fields
 

@@ -35,7 +35,6 @@ from server.models import (
     RegistryProposal,
     SyncBatch,
     SyncConflict,
-    SyncCounter,
     SyncDeviceState,
     SyncMerge,
     SyncMutation,
@@ -50,6 +49,7 @@ from server.services.casework_sync import (
     register_from_device,
 )
 from server.services.registry import StationLocator
+from server.services.sequence import SeqAllocator
 from server.services.spatial import (
     SpatialSettings,
     VisitFix,
@@ -72,7 +72,6 @@ from sync.entities import (
 from sync.merge import merge
 from sync.ordering import plan_order
 
-SEQ_COUNTER = "sync_seq"
 #: the tables devices sync (proposals of both kinds share one)
 SYNCED_TABLES = tuple(dict.fromkeys(adapter.model for adapter in ADAPTERS.values()))
 
@@ -139,52 +138,6 @@ class Outcome:
 
 def rejected(mutation: dict, code: str, message: str, errors=None) -> Outcome:
     return Outcome(mutation, "rejected", code=code, message=message, errors=errors)
-
-
-class SeqAllocator:
-    """Hands out ``sync_seq`` values in blocks; the first block takes the counter's row lock."""
-
-    def __init__(self, block: int):
-        self.block = max(block, 8)
-        self.next = 0
-        self.end = 0
-        self.first: int | None = None
-
-    def __call__(self) -> int:
-        if self.next >= self.end:
-            self.end = allocate_block(self.block) + 1
-            self.next = self.end - self.block
-            if self.first is None:
-                self.first = self.next
-        value = self.next
-        self.next += 1
-        return value
-
-    def ensure(self, count: int) -> None:
-        """Have ``count`` values in hand. Call it outside savepoints: a block taken inside one
-        that is then rolled back would return to the counter while still being handed out."""
-        if self.end - self.next < count:
-            self.end = allocate_block(max(self.block, count)) + 1
-            self.next = self.end - max(self.block, count)
-            if self.first is None:
-                self.first = self.next
-
-    @property
-    def last(self) -> int | None:
-        return None if self.first is None else self.next - 1
-
-
-def allocate_block(size: int) -> int:
-    """Reserve ``size`` sequence values; returns the highest. Locks the counter until commit.
-
-    A Core statement on the table, not an ORM one: no session synchronisation, no autoflush."""
-    counter = SyncCounter.__table__
-    return db.session.execute(
-        sa.update(counter)
-        .where(counter.c.name == SEQ_COUNTER)
-        .values(value=counter.c.value + size)
-        .returning(counter.c.value)
-    ).scalar_one()
 
 
 class BatchProcessor:
