@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from flask import current_app
 from flask_smorest import Blueprint
+from webargs.core import missing, parse_json
+from webargs.flaskparser import FlaskParser, is_json_request
 
 from bureau.errors import InvalidInput, NotFound
 from gis.geometry import BBox, parse_bbox
@@ -17,9 +20,29 @@ from server.extensions import db
 from server.models import Station
 
 
+class BodyParser(FlaskParser):
+    """webargs' parser reading JSON bodies with orjson, several times faster on a push of a
+    thousand mutations. A body orjson refuses (``NaN``, which Python's reader accepts) goes to
+    the standard library as before, so that one bad coordinate still rejects only its own
+    record, never its whole batch."""
+
+    def _raw_load_json(self, req):
+        if not is_json_request(req):
+            return missing
+        data = req.get_data(cache=True)
+        try:
+            return orjson.loads(data)
+        except orjson.JSONDecodeError:
+            return parse_json(data)
+
+
+BODY_PARSER = BodyParser()
+
+
 def protected_blueprint(name: str, import_name: str, description: str) -> Blueprint:
     """A blueprint whose every request must carry a valid device token (else 401)."""
     blueprint = Blueprint(name, import_name, description=description)
+    blueprint.ARGUMENTS_PARSER = BODY_PARSER
     blueprint.before_request(authenticate_request)
     return blueprint
 

@@ -264,22 +264,28 @@ class BatchProcessor:
         device = self.actor.device_id
         outcomes: dict[str, Outcome] = {}
         ids = [m["id"] for m in mutations]
-        seen = {
-            row.mutation_id: row
-            for row in db.session.execute(
+        # One read of this device's bookkeeping for the whole batch: the mutations it sent
+        # before (by id), the seqs it used (by seq) and what is held behind a gap.
+        rows = list(
+            db.session.execute(
                 sa.select(SyncMutation).where(
                     SyncMutation.device_id == device,
-                    one_of(db.session, SyncMutation.mutation_id, ids),
+                    sa.or_(
+                        one_of(db.session, SyncMutation.mutation_id, ids),
+                        one_of(db.session, SyncMutation.seq, [m["seq"] for m in mutations]),
+                        SyncMutation.outcome == "held",
+                    ),
                 )
             ).scalars()
-        }
+        )
+        wanted = set(ids)
+        seen = {row.mutation_id: row for row in rows if row.mutation_id in wanted}
         state = self._device_state()
         # Visits created in bulk have no sync_mutation row: their batches record them. They
         # all have seqs below the device's next one, so only those seqs need looking up.
         created = self._created_by_seq(
             [m["seq"] for m in mutations if m["id"] not in seen and m["seq"] < state.next_seq]
         )
-        wanted = set(ids)
         for entry in created.values():
             if entry.mutation_id in wanted and entry.mutation_id not in seen:
                 seen[entry.mutation_id] = entry
@@ -292,23 +298,9 @@ class BatchProcessor:
             else:
                 fresh.append(m)
                 fresh_ids.add(m["id"])
-        held_rows = list(
-            db.session.execute(
-                sa.select(SyncMutation)
-                .where(SyncMutation.device_id == device, SyncMutation.outcome == "held")
-                .order_by(SyncMutation.seq)
-            ).scalars()
-        )
-        seqs = [m["seq"] for m in fresh]
-        known = dict(
-            db.session.execute(
-                sa.select(SyncMutation.seq, SyncMutation.mutation_id).where(
-                    SyncMutation.device_id == device,
-                    one_of(db.session, SyncMutation.seq, seqs),
-                    SyncMutation.outcome != "held",
-                )
-            ).all()
-        )
+        held_rows = sorted((r for r in rows if r.outcome == "held"), key=lambda r: r.seq)
+        seqs = {m["seq"] for m in fresh}
+        known = {r.seq: r.mutation_id for r in rows if r.outcome != "held" and r.seq in seqs}
         for seq, entry in created.items():
             known.setdefault(seq, entry.mutation_id)
         plan = plan_order(
@@ -573,14 +565,12 @@ class BatchProcessor:
         uids = [m["record_id"].lower() for m, _ in valid]
         taken = set(
             db.session.execute(
-                sa.select(Visit.uid).where(one_of(db.session, Visit.uid, uids))
-            ).scalars()
-        )
-        taken |= set(
-            db.session.execute(
-                sa.select(SyncTombstone.record_uid).where(
-                    SyncTombstone.entity == "visit",
-                    one_of(db.session, SyncTombstone.record_uid, uids),
+                sa.union_all(
+                    sa.select(Visit.uid).where(one_of(db.session, Visit.uid, uids)),
+                    sa.select(SyncTombstone.record_uid).where(
+                        SyncTombstone.entity == "visit",
+                        one_of(db.session, SyncTombstone.record_uid, uids),
+                    ),
                 )
             ).scalars()
         )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import sqlalchemy as sa
 
@@ -134,6 +136,25 @@ def test_broken_bodies_change_nothing(demo_app, inspector, body):
     assert response.status_code in (400, 422)
     assert response.get_json()["code"] in ("bad_request", "invalid_input")
     assert count(demo_app, SyncMutation) == before
+
+
+def test_a_nan_coordinate_rejects_only_its_own_record(demo_app, inspector):
+    """``NaN`` is not JSON, but phones' JSON writers emit it; the batch must not fail for it."""
+    good = inspector.mutation("visit", "create", visit_fields())
+    bad = inspector.mutation("visit", "create", visit_fields())
+    body = json.dumps({"batch_seq": 1, "schema_version": 1, "mutations": [good, bad]}).replace(
+        '"coordinates": [119.95, 31.75]}', '"coordinates": [NaN, 31.75]}', 1
+    )
+    assert "NaN" in body
+    response = inspector.client.post(
+        "/api/v1/sync/push",
+        data=body.encode(),
+        content_type="application/json",
+        headers=bearer(inspector.token),
+    )
+    assert response.status_code == 200, response.get_json()
+    outcomes = [(r["outcome"], r.get("code")) for r in response.get_json()["results"]]
+    assert outcomes == [("rejected", "invalid_fields"), ("applied", None)]
 
 
 def test_revoked_device_and_other_station_are_refused_whole(demo_app, demo_client, inspector):
