@@ -84,6 +84,15 @@ def number(value: Any, _ctx: Context) -> float:
     return float(value)
 
 
+def whole_number(low: int, high: int) -> Validator:
+    def check(value: Any, _ctx: Context) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise FieldProblem(f"must be a whole number from {low} to {high}")
+        return value
+
+    return check
+
+
 def timestamp(value: Any, _ctx: Context) -> str:
     """An ISO-8601 time with a zone; stored as UTC."""
     if not isinstance(value, str):
@@ -223,6 +232,12 @@ ENTITIES: dict[str, EntitySpec] = {
             "address": _f(text(300)),
             # how it reached the inspector; default ``outreach`` (raised during a visit)
             "channel": _f(choice(tuple(CHANNELS))),
+            # who complained: kept in the desk's case file, never pulled back to any device;
+            # a complainant who can be reached is owed a receipt, given how (receipt_method)
+            "complainant_name": _f(text(100)),
+            "complainant_phone": _f(text(40)),
+            "headcount": _f(whole_number(1, 100000)),
+            "receipt_method": _f(choice(tuple(REPLY_METHODS))),
         },
         update=_COMPLAINT_EDITABLE,
     ),

@@ -38,10 +38,15 @@ def _actor(device_actor) -> Actor:
     )
 
 
-def register_from_device(complaint: Complaint, device_actor, now: datetime, seq) -> None:
+def register_from_device(
+    complaint: Complaint, values: dict, device_actor, now: datetime, seq
+) -> None:
     """A complaint raised in the field (channel ``outreach`` unless the device said otherwise):
-    numbered at once, its first receiver the device's user. No receipt is owed yet: the device
-    sends no complainant contact, and the desk adds it when it has one."""
+    numbered at once, its first receiver the device's user. The complainant's name and phone,
+    if the device sent them, go to the case file only; a complainant who can be reached is
+    owed the receipt, so the device says how it was given (``receipt_method``), else the
+    mutation is rejected ``reply_without_channel``."""
+    method = values.get("receipt_method")
     open_case(
         complaint,
         _actor(device_actor),
@@ -49,9 +54,13 @@ def register_from_device(complaint: Complaint, device_actor, now: datetime, seq)
             channel=complaint.channel,
             category=complaint.category,
             description=complaint.description,
-            complainant=Complainant(),
+            complainant=Complainant(
+                name=values.get("complainant_name"),
+                phone=values.get("complainant_phone"),
+                headcount=values.get("headcount") or 1,
+            ),
             received_at=complaint.received_at,
-            receipt=None,
+            receipt=ReplyDraft(method=method, text="已登记, 现场告知") if method else None,
             source="device",
         ),
         now=now,

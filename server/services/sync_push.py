@@ -531,7 +531,7 @@ class BatchProcessor:
         db.session.flush()
         if entity == "complaint":
             analyse_complaint(row, self.spatial, self._station_locator())
-            register_from_device(row, self.actor, self.now, self.seq)
+            register_from_device(row, values, self.actor, self.now, self.seq)
         elif entity == "visit":
             store_visit_flags(visit_flags(fixes_of([row]), self.spatial))
         record = adapter.to_wire(row)

@@ -276,3 +276,31 @@ def test_assignment_keeps_the_routed_station_and_refuses_an_officer_from_elsewhe
     assert moved["station_id"] != case["station_id"]
     # the case left 青山: its devices are told to drop it, 白湖's now pull it
     assert desk.call("qs_staff", "GET", f"/cases/{case['id']}", status=403)
+
+
+def test_a_complaint_raised_in_the_field_is_a_case_whose_complainant_stays_at_the_desk(desk):
+    phone = desk.phone("qs_inspector")
+    fields = {
+        "category": "noise",
+        "description": "村民反映夜间施工噪声",
+        "location": {"type": "Point", "coordinates": QINGSHAN},
+        "complainant_name": "周大爷",
+        "complainant_phone": "13700001234",
+    }
+    unreceipted = phone.create("complaint", fields)
+    receipted = phone.create("complaint", {**fields, "receipt_method": "in_person"})
+    phone.sync()
+    (refused,) = phone.rejected()
+    assert refused.outcome["code"] == "reply_without_channel"
+    assert phone.record("complaint", unreceipted) is None
+    case = desk.call("qs_staff", "GET", f"/cases/{receipted}")
+    assert case["channel"] == "outreach" and case["source"] == "device"
+    assert case["complainant"]["name"] == "周大爷"
+    assert [(r["kind"], r["method"]) for r in case["replies"]] == [("receipt", "in_person")]
+    # the complainant is never pulled, not even by the phone that sent it
+    other = desk.phone("qs_staff")
+    other.sync()
+    for device in (phone, other):
+        record = device.record("complaint", receipted)
+        assert "complainant_name" not in record and "complainant_phone" not in record
+        assert "周大爷" not in str(record)

@@ -68,7 +68,7 @@ def test_a_hotline_complaint_from_intake_to_verified_rectification(demo_app, dem
     _offline_reply(phone, uid, "progress", "已到现场检查废气处理设施")
     _visit_at_the_site(phone, uid, "废气处理设施运行不正常")
     report = phone.sync()
-    assert not phone.rejected(), [e.result for e in phone.rejected()]
+    assert not phone.rejected(), [e.outcome for e in phone.rejected()]
     assert report.push.count("applied") == 2
 
     # 4. the desk resolves it with the result reply
@@ -89,7 +89,7 @@ def test_a_hotline_complaint_from_intake_to_verified_rectification(demo_app, dem
     _visit_at_the_site(phone, uid, "回访: 夜间仍有异味")
     _offline_reply(phone, uid, "follow_up", "夜间仍有异味, 不满意", satisfied=False)
     phone.sync()
-    assert not phone.rejected(), [e.result for e in phone.rejected()]
+    assert not phone.rejected(), [e.outcome for e in phone.rejected()]
     reopened = desk.call("officer", "GET", f"/cases/{uid}")
     assert reopened["status"] == "reopened"
     assert reopened["reopen_count"] == 1
