@@ -8,6 +8,8 @@ code and changes nothing.
 
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
 from flask.views import MethodView
 from shapely.geometry import Point
@@ -86,6 +88,7 @@ URL = ""
 blp = protected_blueprint("cases", __name__, "Casework: intake, the five replies, supervision")
 
 COUNTY = "county"
+_UID = re.compile(r"^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$")
 
 
 # --- lookups -----------------------------------------------------------------------------------
@@ -117,7 +120,7 @@ def usernames(ids) -> dict[int, str]:
 def find_case(ref: str) -> tuple[Complaint, ComplaintCase, Case]:
     """A case by its complaint's record id (uid) or its case number."""
     ref = ref.strip()
-    condition = ComplaintCase.number == ref if ref.count("-") == 2 else Complaint.uid == ref.lower()
+    condition = Complaint.uid == ref.lower() if _UID.match(ref) else ComplaintCase.number == ref
     found = load_cases([condition], all_events=True)
     if not found:
         raise NotFound(f"No case has the id or number {ref}.")
