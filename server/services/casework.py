@@ -435,16 +435,8 @@ def save_step(
         or _aware(complaint.closed_at) != after.closed_at
     )
     if changed:
-        if moved_from is not None and moved_from != after.station_id and complaint.version:
-            db.session.add(
-                SyncTombstone(
-                    sync_seq=seq(),
-                    entity="complaint",
-                    record_uid=complaint.uid,
-                    station_id=moved_from,
-                    reason="left_scope",
-                )
-            )
+        if moved_from is not None and moved_from != after.station_id:
+            _leave_station(complaint, moved_from, after.station_id, seq)
         complaint.status = after.status
         complaint.station_id = after.station_id
         complaint.closed_at = after.closed_at
@@ -473,7 +465,7 @@ def save_step(
                 uid=str(uuid.uuid4()),
                 version=1,
                 sync_seq=seq(),
-                origin_device_id=device_id,
+                origin_device_id=None,  # the server's record of it: every device pulls it
                 station_id=after.station_id,
                 complaint_id=complaint.id,
                 kind=reply.kind,
@@ -497,6 +489,28 @@ def save_step(
         )
     append_audit(step.events, number=after.number, device_id=device_id)
     db.session.flush()
+
+
+def _leave_station(complaint: Complaint, old: int, new: int | None, seq) -> None:
+    """A case moved to another station takes its replies along: the old station's devices are
+    told to drop the complaint and its events (tombstones), the new one's pull them."""
+    events = list(
+        db.session.execute(
+            sa.select(ComplaintEvent).where(ComplaintEvent.complaint_id == complaint.id)
+        ).scalars()
+    )
+    for entity, uid in [("complaint", complaint.uid)] + [
+        ("complaint_event", e.uid) for e in events
+    ]:
+        db.session.add(
+            SyncTombstone(
+                sync_seq=seq(), entity=entity, record_uid=uid, station_id=old, reason="left_scope"
+            )
+        )
+    for event in events:
+        event.station_id = new
+        event.sync_seq = seq()
+        event.origin_device_id = None
 
 
 def append_audit(

@@ -270,11 +270,24 @@ def test_assignment_keeps_the_routed_station_and_refuses_an_officer_from_elsewhe
     assert error["errors"] == {"assignee": ["cannot handle cases of that station"]}
     assigned = desk.step("officer", case, "assign", {"assignee": "qs_inspector2"})
     assert assigned["station_id"] == case["station_id"]
+    qingshan_phone, baihu_phone = desk.phone("qs_inspector2"), desk.phone("bh_inspector")
+    qingshan_phone.sync()
+    baihu_phone.sync()
+    assert case["id"] in qingshan_phone.records("complaint")
+    assert len(qingshan_phone.records("complaint_event")) == 2  # receipt, acceptance notice
+    assert case["id"] not in baihu_phone.records("complaint")
     moved = desk.step(
         "officer", case, "assign", {"station": "320481102", "assignee": "bh_inspector"}
     )
     assert moved["station_id"] != case["station_id"]
-    # the case left 青山: its devices are told to drop it, 白湖's now pull it
+    # the case left 青山: its phones are told to drop it and its replies, 白湖's now pull them
+    qingshan_phone.sync()
+    baihu_phone.sync()
+    assert case["id"] not in qingshan_phone.records("complaint")
+    assert qingshan_phone.records("complaint_event") == {}
+    assert baihu_phone.records("complaint")[case["id"]]["status"] == "investigating"
+    replies = baihu_phone.records("complaint_event").values()
+    assert sorted(r["kind"] for r in replies) == ["acceptance_notice", "receipt"]
     assert desk.call("qs_staff", "GET", f"/cases/{case['id']}", status=403)
 
 
