@@ -4,6 +4,7 @@ from server.models.accounts import Device, User
 from server.models.base import Base
 from server.models.casework import AuditEntry, CaseEscalation, ComplaintCase, ReceptionDay
 from server.models.fieldwork import Complaint, ComplaintEvent, RegistryProposal, Visit
+from server.models.outreach import OutreachRound, RosterEntry, VisitReview
 from server.models.registry import Enterprise, Person, Project, Station
 from server.models.spatial import ComplaintFlag, ComplaintLink, VisitFlag
 from server.models.sync import (
@@ -30,6 +31,7 @@ __all__ = [
     "ComplaintLink",
     "Device",
     "Enterprise",
+    "OutreachRound",
     "Person",
     "Photo",
     "PhotoChunk",
@@ -37,6 +39,7 @@ __all__ = [
     "ReceptionDay",
     "RecordHistory",
     "RegistryProposal",
+    "RosterEntry",
     "Station",
     "SyncBatch",
     "SyncConflict",
@@ -48,4 +51,5 @@ __all__ = [
     "User",
     "Visit",
     "VisitFlag",
+    "VisitReview",
 ]

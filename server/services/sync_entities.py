@@ -15,7 +15,14 @@ from typing import Any
 import sqlalchemy as sa
 
 from gis.geometry import point_ewkt
-from server.models import Complaint, ComplaintEvent, Person, RegistryProposal, Visit
+from server.models import (
+    Complaint,
+    ComplaintEvent,
+    Person,
+    RegistryProposal,
+    RosterEntry,
+    Visit,
+)
 from server.services.sync_wire import python_record, sql_record
 from sync.entities import ENTITIES
 
@@ -85,6 +92,10 @@ ADAPTERS: dict[str, EntityAdapter] = {
         partial(python_record, "enterprise_proposal"),
         (),
         lambda v: dict(v),
+    ),
+    # pull only: rosters are computed by the server (docs/outreach.md); a visit names its entry
+    "roster_entry": EntityAdapter(
+        "roster_entry", RosterEntry, partial(python_record, "roster_entry"), (), lambda v: dict(v)
     ),
     "project_proposal": EntityAdapter(
         "project_proposal",

@@ -88,6 +88,19 @@ WIRE_FIELDS: dict[str, tuple[WireField, ...]] = {
     "enterprise_proposal": _fields(
         *_HEAD, ("credit_code", "target_key", "plain"), ("changes", "json"), "reason", "status"
     ),
+    "roster_entry": _fields(
+        *_HEAD,
+        "round_id",
+        "subject_key",
+        "category",
+        "enter",
+        "name",
+        "phone",
+        "address",
+        "reason",
+        "status",
+        "assigned_to",
+    ),
     "project_proposal": _fields(
         *_HEAD,
         ("approval_number", "target_key", "plain"),

@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
 from server.extensions import db
-from server.models import Complaint, ComplaintEvent, Person, RegistryProposal, Visit
+from server.models import (
+    Complaint,
+    ComplaintEvent,
+    OutreachRound,
+    Person,
+    RegistryProposal,
+    RosterEntry,
+    Visit,
+)
 from server.services.sync_entities import ADAPTERS, load_rows, pull_select
 from server.services.sync_wire import WIRE_FIELDS
 from tests.integration.helpers import station_id
@@ -108,6 +116,29 @@ def _rows(station: int) -> list:
                 received_at=TIMES[n % 4],
             )
         )
+    round_ = OutreachRound(
+        name="第四轮", starts_on=date(2026, 10, 1), ends_on=date(2026, 12, 31),
+        station_ids=[station], enters=["village"],
+    )  # fmt: skip
+    db.session.add(round_)
+    db.session.flush()
+    for n in range(4):
+        rows.append(
+            RosterEntry(
+                **_sync(500 + n),
+                round_id=round_.id,
+                station_id=station,
+                subject_key=f"person:wire-{n}",
+                category="project_neighbour",
+                enter="village",
+                name=TEXTS[n % 4] or "w",
+                phone=TEXTS[n % 5],
+                address=TEXTS[(n + 2) % 5],
+                reason=TEXTS[n % 4] or "r",
+                status=("due", "visited", "dropped")[n % 3],
+                assigned_to=None,
+            )
+        )
     db.session.add_all(rows[6:])
     db.session.flush()
     return rows
@@ -135,7 +166,7 @@ def test_every_entity_reads_the_same_in_sql_and_in_python(demo_app):
                 assert list(record) == [f.name for f in WIRE_FIELDS[entity]]
             compared += len(by_sql)
         db.session.rollback()
-    assert compared == len(mine) == 30
+    assert compared == len(mine) == 34
 
 
 @pytest.mark.parametrize("value", FLOATS)
