@@ -12,8 +12,9 @@ it (:mod:`bureau.complaint_flags`). Casework: the case snapshot (:mod:`bureau.ca
 (:mod:`bureau.casework`, refusals in :mod:`bureau.case_errors`), supervision and escalation
 (:mod:`bureau.supervision`), repeat complainants (:mod:`bureau.repeat_complainants`),
 statistics (:mod:`bureau.case_stats`) and who sees a complainant
-(:mod:`bureau.complainant_privacy`). Errors carry a code and an HTTP status but know
-nothing of HTTP (:mod:`bureau.errors`).
+(:mod:`bureau.complainant_privacy`). Outreach (下访): rounds, must-visit rosters, shortlists,
+visit review and coverage (:mod:`bureau.outreach`, refusals in :mod:`bureau.outreach_errors`).
+Errors carry a code and an HTTP status but know nothing of HTTP (:mod:`bureau.errors`).
 
 Imports allowed here: the standard library, shapely and :mod:`gis`. Nothing is imported eagerly
 by this package, so ``import bureau.errors`` stays cheap.
