@@ -34,7 +34,10 @@ __all__ = [
     "DECIDE_ESCALATIONS",
     "DECIDE_LINKS",
     "HANDLE_CASES",
+    "PLAN_OUTREACH",
     "READ_AUDIT",
+    "REVIEW_VISITS",
+    "VISIT_REVIEWERS",
     "LINK_DECIDERS",
     "MANAGE_ACCOUNTS",
     "READ_CASES",
@@ -75,6 +78,10 @@ class Action(StrEnum):
     """Record a leader's decision on an escalated case (领导批示)."""
     READ_AUDIT = "read_audit"
     """Read the audit log: by case, or everything one person did."""
+    PLAN_OUTREACH = "plan_outreach"
+    """Plan outreach rounds and recompute their must-visit rosters."""
+    REVIEW_VISITS = "review_visits"
+    """Approve a visit, or mark it as having issues or rejected (the station head's review)."""
 
 
 READ_REGISTRY = Action.READ_REGISTRY
@@ -87,6 +94,11 @@ DECIDE_LINKS = Action.DECIDE_LINKS
 HANDLE_CASES = Action.HANDLE_CASES
 DECIDE_ESCALATIONS = Action.DECIDE_ESCALATIONS
 READ_AUDIT = Action.READ_AUDIT
+PLAN_OUTREACH = Action.PLAN_OUTREACH
+REVIEW_VISITS = Action.REVIEW_VISITS
+
+VISIT_REVIEWERS: tuple[str, ...] = ("leader", "officer", "station_staff")
+"""Roles that review visits: county leaders and officers, or those of the visit's station."""
 
 CASE_HANDLERS: tuple[str, ...] = ("leader", "officer", "intake")
 """Roles that, at county level, register and handle cases of every station; every role but the
@@ -255,6 +267,22 @@ def _refusal(actor: Actor, action: Action, station_id: int | None) -> str | None
         return _needs(
             f"reading the audit log of {_station(station_id)}",
             f"a county-level {_either(AUDIT_READERS)}, or one of that station",
+            actor,
+        )
+
+    if action is Action.PLAN_OUTREACH:
+        if actor.station_id is None and role in ("leader", "officer"):
+            return None
+        return _needs("planning outreach rounds", "a county-level leader or officer", actor)
+
+    if action is Action.REVIEW_VISITS:
+        county_ok = actor.station_id is None and role in ("leader", "officer")
+        station_ok = actor.station_id is not None and station_id == actor.station_id
+        if county_ok or (station_ok and role in VISIT_REVIEWERS):
+            return None
+        return _needs(
+            f"reviewing visits of {_station(station_id)}",
+            f"a county-level leader or officer, or a {_either(VISIT_REVIEWERS)} of that station",
             actor,
         )
 

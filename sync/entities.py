@@ -219,6 +219,8 @@ ENTITIES: dict[str, EntitySpec] = {
             "findings": _f(text(4000)),
             "photos": _f(photo_list),
             "mock_location": _f(boolean),
+            # the must-visit roster entry this visit was made for (it is marked visited)
+            "roster_entry_id": _f(uuid_text),
         },
     ),
     "complaint": EntitySpec(

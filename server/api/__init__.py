@@ -14,6 +14,7 @@ def register_blueprints(app: Flask, api: Api) -> None:
         enterprises,
         health,
         ogc,
+        outreach,
         people,
         photos,
         projects,
@@ -37,6 +38,7 @@ def register_blueprints(app: Flask, api: Api) -> None:
         spatial,
         cases,
         supervision,
+        outreach,
     ):
         api.register_blueprint(module.blp, url_prefix="/api/v1" + module.URL)
     accounts.register_public(app, api)

@@ -80,6 +80,7 @@ from server.services.casework import (
     repeat_complainants_now,
     save_step,
 )
+from server.services.outreach import refresh_current_rosters
 from server.services.registry import StationLocator
 from server.services.sync_wire import wire_point
 from sync.entities import Context, FieldProblem, point
@@ -338,6 +339,7 @@ class Cases(MethodView):
             now=now,
             locator=locator,
         )
+        refresh_current_rosters()  # a complainant who came back joins the must-visit roster
         _complaint, file, case = find_case(complaint.uid)
         out = case_out(complaint, file, case, actor)
         db.session.commit()

@@ -230,6 +230,11 @@ def write_records(
     db.session.add_all(tombstones)
     db.session.flush()
     counts.keys = keys
+    if kind != "stations" and (counts.inserted or counts.updated):
+        # who must be visited follows the registry (deputies, key enterprises, new projects)
+        from server.services.outreach import refresh_current_rosters  # outreach reads registry
+
+        refresh_current_rosters()
     return counts
 
 

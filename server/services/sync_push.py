@@ -33,6 +33,7 @@ from server.models import (
     Photo,
     RecordHistory,
     RegistryProposal,
+    RosterEntry,
     SyncBatch,
     SyncConflict,
     SyncDeviceState,
@@ -48,6 +49,7 @@ from server.services.casework_sync import (
     log_device_status,
     register_from_device,
 )
+from server.services.outreach import mark_visited
 from server.services.registry import StationLocator
 from server.services.sequence import SeqAllocator
 from server.services.spatial import (
@@ -408,6 +410,14 @@ class BatchProcessor:
 
     # -- create / update / delete -------------------------------------------------------------
 
+    def _roster_entry(self, uid: str):
+        entry = db.session.execute(
+            sa.select(RosterEntry).where(RosterEntry.uid == uid.lower())
+        ).scalar_one_or_none()
+        if entry is None or not self.actor.sees(entry.station_id):
+            return None
+        return entry
+
     def _station_locator(self) -> StationLocator:
         if self._locator is None:
             self._locator = StationLocator.load()
@@ -527,8 +537,16 @@ class BatchProcessor:
                 proposed_by=self.actor.user_id,
                 received_at=self.now,
             )
+        if entity == "visit" and values.get("roster_entry_id"):
+            entry = self._roster_entry(values["roster_entry_id"])
+            if entry is None:
+                return rejected(
+                    m, "not_found", f"roster entry {values['roster_entry_id']} does not exist"
+                )
         db.session.add(row)
         db.session.flush()
+        if entity == "visit" and values.get("roster_entry_id"):
+            mark_visited(entry, row, self.seq)
         if entity == "complaint":
             analyse_complaint(row, self.spatial, self._station_locator())
             register_from_device(row, values, self.actor, self.now, self.seq)
@@ -1197,8 +1215,12 @@ def _missing_photos(hashes: list[str]) -> list[str]:
 
 
 def _bulk_visit(m: dict[str, Any], schema_version: int) -> bool:
+    """A plain new visit; one made against a roster entry goes the careful way (it marks it)."""
     return (
-        m.get("entity") == "visit" and m.get("op") == "create" and schema_version in SCHEMA_VERSIONS
+        m.get("entity") == "visit"
+        and m.get("op") == "create"
+        and schema_version in SCHEMA_VERSIONS
+        and "roster_entry_id" not in (m.get("fields") or {})
     )
 
 

@@ -222,3 +222,28 @@ def test_casework_refusals_name_who_may():
     with pytest.raises(Forbidden) as info:
         authorize(Actor(3, "officer", None), Action.DECIDE_ESCALATIONS, station_id=OWN)
     assert "leader" in info.value.message
+
+
+# Outreach, per (role, actor's station): Y/N for OWN station, OTHER station, all (None) of
+#   PLAN_OUTREACH;  REVIEW_VISITS.
+OUTREACH_TABLE = [
+    ("admin",         COUNTY,  "YYY", "YYY"),
+    ("leader",        COUNTY,  "YYY", "YYY"),
+    ("officer",       COUNTY,  "YYY", "YYY"),
+    ("intake",        COUNTY,  "NNN", "NNN"),
+    ("auditor",       COUNTY,  "NNN", "NNN"),
+    ("leader",        OWN,     "NNN", "YNN"),
+    ("officer",       OWN,     "NNN", "YNN"),
+    ("station_staff", OWN,     "NNN", "YNN"),
+    ("inspector",     OWN,     "NNN", "NNN"),
+    ("auditor",       OWN,     "NNN", "NNN"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("row", OUTREACH_TABLE, ids=_case_id)
+def test_outreach_table(row):
+    role, station, plan, review = row
+    actor = Actor(user_id=7, role=role, station_id=station)
+    for action, answers in ((Action.PLAN_OUTREACH, plan), (Action.REVIEW_VISITS, review)):
+        for target, answer in zip((OWN, OTHER, None), answers, strict=True):
+            assert allowed(actor, action, station_id=target) is (answer == "Y"), (action, target)

@@ -1,0 +1,210 @@
+"""An outreach round from plan to coverage, on both backends: the roster computed from the demo
+county (residents near each new project included), split between 青山's two inspectors, pulled
+by their phones, worked offline (one visit implausible), synced, reviewed by the station head;
+the coverage report gives exactly the expected numbers, the implausible visit not counted. Then
+the registry and casework change and the roster follows, without a duplicate or a lost visit."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import sqlalchemy as sa
+from geoalchemy2.shape import to_shape
+
+from server.extensions import db
+from server.models import Enterprise, Person, User
+from tests.integration.test_casework import Desk
+
+QINGSHAN = "320481101"
+ALL_ENTERS = ["agency", "enterprise", "community", "village", "household"]
+
+
+def _expected_subjects(app, desk) -> dict[str, str]:
+    """subject key -> category, from the registry and the spatial core's own list."""
+    with app.app_context():
+        station = db.session.execute(
+            sa.text("SELECT id FROM station WHERE code = :c"), {"c": QINGSHAN}
+        ).scalar_one()
+        people = db.session.execute(
+            sa.select(Person.ref, Person.category).where(
+                Person.station_id == station,
+                Person.category.in_(("deputy", "conduct_supervisor", "enterprise_head")),
+            )
+        ).all()
+        firms = db.session.execute(
+            sa.select(Enterprise.credit_code).where(
+                Enterprise.station_id == station,
+                Enterprise.is_key.is_(True),  # with or without a registered contact
+            )
+        ).scalars()
+        expected = {f"person:{ref}": category for ref, category in people}
+        expected |= {f"enterprise:{code}": "enterprise_head" for code in firms}
+    residents = desk.call(
+        "leader", "GET", f"/spatial/project-residents?station={QINGSHAN}&page_size=500"
+    )["items"]
+    assert residents, "青山 has residents around its new projects"
+    for item in residents:
+        expected.setdefault(f"person:{item['person_ref']}", "project_neighbour")
+    return expected
+
+
+def _location_of(app, ref: str) -> tuple[float, float]:
+    with app.app_context():
+        point = to_shape(
+            db.session.execute(sa.select(Person.location).where(Person.ref == ref)).scalar_one()
+        )
+    return point.x, point.y
+
+
+def _visit(phone, entry, lon, lat, **extra):
+    return phone.create(
+        "visit",
+        {
+            "target_kind": "person",
+            "target_ref": entry["subject_key"].split(":", 1)[1],
+            "location": {"type": "Point", "coordinates": [lon, lat]},
+            "accuracy_m": 8.0,
+            "visited_at": datetime.now(UTC).isoformat(),
+            "findings": "走访: 了解对周边环境的意见",
+            "roster_entry_id": entry["id"],
+            **extra,
+        },
+    )
+
+
+def test_a_round_from_roster_to_coverage(demo_app, demo_client):
+    desk = Desk(demo_app, demo_client)
+    today = date.today()
+    expected = _expected_subjects(demo_app, desk)
+
+    # 1. the county plans the round; its roster is computed at once
+    planned = desk.call(
+        "officer",
+        "POST",
+        "/outreach/rounds",
+        {
+            "name": "第四季度走访",
+            "starts_on": str(today - timedelta(days=10)),
+            "ends_on": str(today + timedelta(days=60)),
+            "stations": [QINGSHAN],
+            "enters": ALL_ENTERS,
+        },
+        status=201,
+    )
+    round_id = planned["id"]
+    assert planned["year_check"]["rounds"] == 1 and planned["year_check"]["ok"] is False
+    roster = desk.call("qs_staff", "GET", f"/outreach/rounds/{round_id}/roster?page_size=500")[
+        "items"
+    ]
+    assert {e["subject_key"]: e["category"] for e in roster} == expected
+    assert len({e["subject_key"] for e in roster}) == len(roster)
+    assert all(e["reason"] for e in roster)
+    assert any(e["category"] == "project_neighbour" and "米" in e["reason"] for e in roster)
+
+    # 2. split between 青山's two inspectors, pulled by their phones
+    mine = {
+        who: [e for e in roster if e["assigned_to"] == who]
+        for who in ("qs_inspector", "qs_inspector2")
+    }
+    assert abs(len(mine["qs_inspector"]) - len(mine["qs_inspector2"])) <= 1
+    assert len(mine["qs_inspector"]) + len(mine["qs_inspector2"]) == len(roster)
+    phones = {who: desk.phone(who) for who in mine}
+    with demo_app.app_context():
+        ids = dict(db.session.execute(sa.select(User.username, User.id)).all())
+    for who, phone in phones.items():
+        phone.sync()
+        pulled = phone.records("roster_entry")
+        assert set(pulled) == {e["id"] for e in roster}
+        shortlist = {uid for uid, r in pulled.items() if r["assigned_to"] == ids[who]}
+        assert shortlist == {e["id"] for e in mine[who]}
+
+    # 3. offline: two plausible visits and one 5 km away from the person it claims
+    people = [e for e in mine["qs_inspector"] if e["subject_key"].startswith("person:")]
+    other = [e for e in mine["qs_inspector2"] if e["subject_key"].startswith("person:")]
+    good, far = people[0], people[1]
+    lon, lat = _location_of(demo_app, good["subject_key"][7:])
+    good_visit = _visit(phones["qs_inspector"], good, lon + 0.0002, lat)
+    lon, lat = _location_of(demo_app, far["subject_key"][7:])
+    far_visit = _visit(phones["qs_inspector"], far, lon + 0.05, lat)
+    lon, lat = _location_of(demo_app, other[0]["subject_key"][7:])
+    other_visit = _visit(phones["qs_inspector2"], other[0], lon, lat + 0.0002)
+    for phone in phones.values():
+        phone.sync()
+        assert not phone.rejected(), [e.outcome for e in phone.rejected()]
+    phones["qs_inspector"].sync()  # and hears of its colleague's visit
+    pulled = phones["qs_inspector"].records("roster_entry")
+    assert {uid for uid, r in pulled.items() if r["status"] == "visited"} == {
+        good["id"],
+        far["id"],
+        other[0]["id"],
+    }
+
+    # 4. the station head reviews: the implausible visit is rejected
+    flagged = desk.call("qs_staff", "GET", f"/visits/{far_visit}/review")
+    assert "far_from_target" in flagged["flags"]
+    assert desk.call("qs_staff", "GET", f"/visits/{good_visit}/review")["flags"] == []
+    desk.call("qs_staff", "POST", f"/visits/{good_visit}/review", {"status": "approved"})
+    desk.call("qs_staff", "POST", f"/visits/{other_visit}/review", {"status": "approved"})
+    refused = desk.call(
+        "qs_staff", "POST", f"/visits/{far_visit}/review", {"status": "rejected"}, status=422
+    )
+    assert refused["errors"]  # a rejection needs a note
+    desk.call("qs_staff", "POST", f"/visits/{far_visit}/review",
+              {"status": "rejected", "note": "定位与走访对象相距5公里"})  # fmt: skip
+    final = desk.call(
+        "qs_staff", "POST", f"/visits/{far_visit}/review", {"status": "approved"}, status=409
+    )
+    assert final["code"] == "illegal_review"
+    desk.call("bh_staff", "POST", f"/visits/{good_visit}/review", {"status": "approved"},
+              status=403)  # fmt: skip
+
+    # 5. coverage: exactly two visited (approved), the rejected one missed
+    report = desk.call("qs_staff", "GET", f"/outreach/rounds/{round_id}/coverage")
+    assert (report["due"], report["visited"]) == (len(roster), 2)
+    assert report["by_inspector"]["qs_inspector"]["visited"] == 1
+    assert report["by_inspector"]["qs_inspector2"]["visited"] == 1
+    assert report["by_inspector"]["qs_inspector"]["due"] == len(mine["qs_inspector"])
+    missed = {m["entry_id"]: m["why"] for m in report["missed"]}
+    assert len(missed) == len(roster) - 2
+    categories = {e["category"] for e in roster}
+    for category in categories:
+        due = sum(e["category"] == category for e in roster)
+        assert report["by_category"][category]["due"] == due
+    assert sum(v["visited"] for v in report["by_category"].values()) == 2
+    assert "visit rejected" in missed.values()
+    csv = desk.client.get(
+        f"/api/v1/outreach/rounds/{round_id}/coverage?format=csv",
+        headers={"Authorization": f"Bearer {desk.token('qs_staff')}"},
+    )
+    assert csv.mimetype == "text/csv" and csv.get_data(as_text=True).startswith("section,")
+    svg = desk.client.get(
+        f"/api/v1/outreach/rounds/{round_id}/coverage?format=svg",
+        headers={"Authorization": f"Bearer {desk.token('qs_staff')}"},
+    )
+    assert svg.mimetype == "image/svg+xml" and b"<svg" in svg.get_data()
+
+    # 6. the registry changes: a new deputy joins the roster; nothing doubles, no visit is lost
+    desk.call(
+        "officer",
+        "POST",
+        "/people",
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [119.93, 31.70]},
+            "properties": {"ref": "NEW-DEPUTY", "name": "新代表", "category": "deputy"},
+        },
+        status=201,
+    )
+    # casework changes: the same phone complains twice in 青山 → a repeat complainant
+    for _ in range(2):
+        desk.intake(complainant={"name": "吴女士", "phone": "13655556666"})
+    after = desk.call("qs_staff", "GET", f"/outreach/rounds/{round_id}/roster?page_size=500")[
+        "items"
+    ]
+    keys = [e["subject_key"] for e in after]
+    assert len(keys) == len(set(keys))
+    assert set(keys) == set(expected) | {"person:NEW-DEPUTY", "complainant:phone:13655556666"}
+    visited = {e["id"] for e in after if e["status"] == "visited"}
+    assert visited == {good["id"], far["id"], other[0]["id"]}
+    again = desk.call("officer", "POST", f"/outreach/rounds/{round_id}/roster")
+    assert (again["added"], again["updated"], again["dropped"]) == (0, 0, 0)
