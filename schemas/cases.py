@@ -216,6 +216,9 @@ class CaseOut(CaseSummaryOut):
     reply_compliance = fields.Dict(metadata={"description": "per reply kind: on_time, late…"})
     complainant = fields.Nested(ComplainantOut)
     reception_day_id = fields.Integer(allow_none=True)
+    raised_in_visit = fields.String(
+        allow_none=True, metadata={"description": "the visit during which it was raised"}
+    )
 
 
 class CasePage(ma.Schema):

@@ -240,6 +240,8 @@ ENTITIES: dict[str, EntitySpec] = {
             "complainant_phone": _f(text(40)),
             "headcount": _f(whole_number(1, 100000)),
             "receipt_method": _f(choice(tuple(REPLY_METHODS))),
+            # the visit during which the matter was raised (outreach)
+            "visit_id": _f(uuid_text),
         },
         update=_COMPLAINT_EDITABLE,
     ),

@@ -211,6 +211,7 @@ def case_out(complaint: Complaint, file: ComplaintCase, case: Case, actor: Actor
         "reply_compliance": reply_compliance(case, now, case_clocks()),
         "complainant": redact(actor, case),
         "reception_day_id": file.reception_day_id,
+        "raised_in_visit": file.raised_in_visit,
     }
 
 

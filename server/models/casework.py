@@ -90,6 +90,8 @@ class ComplaintCase(Base):
     reception_day_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("reception_day.id", ondelete="SET NULL"), index=True
     )
+    #: the visit (its record id) during which the matter was raised (下访中发现的问题)
+    raised_in_visit: Mapped[str | None] = mapped_column(sa.String(36))
 
 
 class CaseEscalation(Base):

@@ -315,6 +315,7 @@ class CaseIntake:
     bypass: bool = False
     reception_day_id: int | None = None
     source: str = "desk"
+    raised_in_visit: str | None = None
 
 
 def register_case(
@@ -388,6 +389,7 @@ def open_case(
         source=data.source,
         received_by=actor.user_id,
         reception_day_id=data.reception_day_id,
+        raised_in_visit=data.raised_in_visit,
     )
     db.session.add(file)
     empty = replace(step.case, replies=(), escalations=(), events=())

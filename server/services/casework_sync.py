@@ -62,6 +62,7 @@ def register_from_device(
             received_at=complaint.received_at,
             receipt=ReplyDraft(method=method, text="已登记, 现场告知") if method else None,
             source="device",
+            raised_in_visit=values.get("visit_id"),
         ),
         now=now,
         device_id=device_actor.device_id,

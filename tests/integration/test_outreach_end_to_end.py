@@ -132,6 +132,19 @@ def test_a_round_from_roster_to_coverage(demo_app, demo_client):
         phone.sync()
         assert not phone.rejected(), [e.outcome for e in phone.rejected()]
     phones["qs_inspector"].sync()  # and hears of its colleague's visit
+    # a matter raised during the visit becomes a case through intake, linked to the visit
+    raised = phones["qs_inspector"].create(
+        "complaint",
+        {
+            "category": "waste_water",
+            "description": "走访中群众反映村口河道发黑",
+            "location": {"type": "Point", "coordinates": [lon, lat]},
+            "visit_id": good_visit,
+        },
+    )
+    phones["qs_inspector"].sync()
+    case = desk.call("qs_staff", "GET", f"/cases/{raised}")
+    assert (case["channel"], case["raised_in_visit"]) == ("outreach", good_visit)
     pulled = phones["qs_inspector"].records("roster_entry")
     assert {uid for uid, r in pulled.items() if r["status"] == "visited"} == {
         good["id"],

@@ -97,6 +97,7 @@ def upgrade():
     sa.Column('extension', sa.JSON(), nullable=True),
     sa.Column('rectification', sa.JSON(), nullable=True),
     sa.Column('reception_day_id', sa.Integer(), nullable=True),
+    sa.Column('raised_in_visit', sa.String(length=36), nullable=True),
     sa.ForeignKeyConstraint(['assignee_id'], ['user_account.id'], name=op.f('fk_complaint_case_assignee_id_user_account'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['complainant_person_id'], ['person.id'], name=op.f('fk_complaint_case_complainant_person_id_person'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['complaint_id'], ['complaint.id'], name=op.f('fk_complaint_case_complaint_id_complaint'), ondelete='CASCADE'),
