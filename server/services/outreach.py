@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from dataclasses import asdict, fields
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -224,17 +225,9 @@ def compute_roster(round_row: OutreachRound, now: datetime | None = None) -> dic
     }
 
 
-def _columns(candidate) -> dict:
-    return {
-        "subject_key": candidate.subject_key,
-        "category": candidate.category,
-        "enter": candidate.enter,
-        "station_id": candidate.station_id,
-        "name": candidate.name,
-        "phone": candidate.phone,
-        "address": candidate.address,
-        "reason": candidate.reason,
-    }
+def _columns(candidate: RosterCandidate) -> dict:
+    """An entry's columns from its candidate (the columns carry the candidate's names)."""
+    return asdict(candidate)
 
 
 def _state(row: RosterEntry) -> EntryState:
@@ -246,14 +239,7 @@ def _state(row: RosterEntry) -> EntryState:
         station_id=row.station_id,
         assigned_to=row.assigned_to,
         candidate=RosterCandidate(
-            subject_key=row.subject_key,
-            category=row.category,
-            enter=row.enter,
-            station_id=row.station_id,
-            name=row.name,
-            phone=row.phone,
-            address=row.address,
-            reason=row.reason,
+            **{f.name: getattr(row, f.name) for f in fields(RosterCandidate)}
         ),
     )
 
