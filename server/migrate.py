@@ -44,7 +44,7 @@ def include_object(obj, name, obj_type, reflected, compare_to) -> bool:
     dialect_name = getattr(include_object, "dialect_name", None)
     if obj_type == "index" and reflected and dialect_name == "sqlite" and name.startswith("idx_"):
         return False  # SpatiaLite's R*Tree, reported as an index by GeoAlchemy2's reflection
-    if obj_type == "index" and not reflected and obj is not None:
+    if obj_type in ("index", "foreign_key_constraint") and not reflected and obj is not None:
         ddl_if = getattr(obj, "_ddl_if", None)
         if ddl_if is not None and ddl_if.dialect and dialect_name != ddl_if.dialect:
             return False
