@@ -10,6 +10,7 @@ loses a visit already made (a visited entry stays visited).
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Iterable
 from dataclasses import asdict, fields
@@ -17,6 +18,7 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 
+from bureau.complainant_privacy import mask_phone
 from bureau.outreach import (
     CoverageEntry,
     EnterpriseFact,
@@ -112,8 +114,14 @@ def _key_enterprises(station_ids: Iterable[int]) -> list[EnterpriseFact]:
 
 
 def _repeats(now: datetime) -> list[RepeatFact]:
-    """Repeat complainants from the case files: the name from their latest case that has one,
-    the station of their latest case."""
+    """Repeat complainants from the case files, as the roster may show them.
+
+    The roster travels to every phone of the station, and a complainant's name and phone are
+    only for those handling their cases (casework's privacy rule): an entry names the
+    complainant by their masked phone and lists the case numbers, which the station's handlers
+    open for the rest; its subject key is a digest, not the phone. A complainant who is a
+    registry person is that person's entry (``person:<ref>``).
+    """
     found = repeat_complainants_now(now)
     ids = sorted({cid for r in found for cid in r.case_ids})
     person_ids = [int(r.key[7:]) for r in found if r.key.startswith("person:")]
@@ -122,7 +130,7 @@ def _repeats(now: datetime) -> list[RepeatFact]:
         .all()
     )  # fmt: skip
     cases = {
-        file.complaint_id: (file, station_id)
+        file.complaint_id: (file.number, station_id)
         for file, station_id in db.session.execute(
             sa.select(ComplaintCase, Complaint.station_id)
             .join(Complaint, Complaint.id == ComplaintCase.complaint_id)
@@ -132,17 +140,19 @@ def _repeats(now: datetime) -> list[RepeatFact]:
     facts = []
     for repeat in found:
         known = [cases[c] for c in repeat.case_ids if c in cases]
-        names = [file.complainant_name for file, _s in known if file.complainant_name]
+        person = int(repeat.key[7:]) if repeat.key.startswith("person:") else None
+        if person in refs:
+            key = f"person:{refs[person]}"
+        else:
+            key = "c" + hashlib.sha256(repeat.key.encode()).hexdigest()[:16]
+        masked = mask_phone(repeat.phones[0]) if repeat.phones else None
         facts.append(
             RepeatFact(
-                # a known person is the registry's subject (person:<ref>), as on the roster
-                key=f"person:{refs[int(repeat.key[7:])]}"
-                if repeat.key.startswith("person:") and int(repeat.key[7:]) in refs
-                else repeat.key,
-                name=names[-1] if names else None,
-                phone=repeat.phones[0] if repeat.phones else None,
+                key=key,
+                name=f"重复信访人 {masked}" if masked else "重复信访人",
+                phone=masked,
                 station_id=known[-1][1] if known else None,
-                case_numbers=tuple(file.number for file, _s in known),
+                case_numbers=tuple(number for number, _s in known),
                 last_at=repeat.last_at,
             )
         )

@@ -216,7 +216,11 @@ def test_a_round_from_roster_to_coverage(demo_app, demo_client):
     ]
     keys = [e["subject_key"] for e in after]
     assert len(keys) == len(set(keys))
-    assert set(keys) == set(expected) | {"person:NEW-DEPUTY", "complainant:phone:13655556666"}
+    (repeat,) = [e for e in after if e["category"] == "repeat_complainant"]
+    assert set(keys) == set(expected) | {"person:NEW-DEPUTY", repeat["subject_key"]}
+    # the roster goes to every phone of the station: the complainant's phone stays masked
+    assert "13655556666" not in str(repeat) and repeat["phone"] == "136****6666"
+    assert "吴女士" not in str(repeat)
     visited = {e["id"] for e in after if e["status"] == "visited"}
     assert visited == {good["id"], far["id"], other[0]["id"]}
     again = desk.call("officer", "POST", f"/outreach/rounds/{round_id}/roster")
