@@ -14,7 +14,6 @@ from typing import Any
 
 import orjson
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 
 from bureau.errors import DomainError, InvalidInput
 from server.extensions import db
@@ -106,15 +105,9 @@ def pull(
             "again without a cursor.",
             errors={"cursor": [f"older than the watermark {mark}"]},
         )
-    page = page_by_database if db.session.get_bind().dialect.name == "postgresql" else page_by_rows
-    return {**page(actor, cursor, limit), "watermark": str(mark)}
-
-
-def page_by_rows(actor: DeviceActor, cursor: Cursor, limit: int) -> dict[str, Any]:
-    """A page built from its rows in Python (SQLite; on PostgreSQL, the test of the other)."""
     dialect = db.session.get_bind().dialect.name
-    values = {"after": cursor.seq, "take": limit + 1, "station": actor.station_id}
     query = _changes_after(dialect, actor.station_id is not None)
+    values = {"after": cursor.seq, "take": limit + 1, "station": actor.station_id}
     rows = db.session.execute(query, values).all()
     has_more = len(rows) > limit
     page = rows[:limit]
@@ -148,74 +141,9 @@ def page_by_rows(actor: DeviceActor, cursor: Cursor, limit: int) -> dict[str, An
                 }
             )
     last = page[-1].sync_seq if page else cursor.seq
-    return {"changes": changes, "cursor": str(Cursor(actor.scope, last)), "has_more": has_more}
-
-
-@lru_cache(maxsize=2)
-def _page_as_json(scoped: bool) -> sa.Select:
-    """The page of :func:`_changes_after` written by PostgreSQL as the JSON text of the
-    ``changes`` array (the device's own writes left out), with the row count and the last
-    sequence value of the page: one row, one string, whatever the page size.
-
-    The change objects hold only what needs no escaping (integers, entity names, record ids
-    checked as UUIDs, tombstone reason codes) around each record's JSON, already written by
-    the database (:mod:`server.services.sync_wire`).
-    """
-    page = _changes_after("postgresql", scoped).subquery()
-    numbered = sa.select(
-        page, sa.func.row_number().over(order_by=page.c.sync_seq).label("n")
-    ).subquery()
-    c = numbered.c
-    text = sa.Text()
-    head = (
-        sa.literal('{"seq":', text)
-        + sa.cast(c.sync_seq, text)
-        + ',"entity":"'
-        + c.entity
-        + '","record_id":"'
-        + c.uid
-    )
-    upsert = (
-        head
-        + '","op":"upsert","version":'
-        + sa.cast(c.version, text)
-        + ',"record":'
-        + c.record
-        + ',"reason":null}'
-    )
-    reason = sa.func.coalesce(c.reason, "deleted")  # a NULL would drop the change from the page
-    delete = head + '","op":"delete","version":null,"record":null,"reason":"' + reason + '"}'
-    in_page = c.n <= sa.bindparam("limit", type_=sa.Integer)
-    shown = sa.and_(
-        in_page, c.origin_device_id.is_distinct_from(sa.bindparam("device", type_=sa.Integer))
-    )
-    change = sa.case((c.record.is_(None), delete), else_=upsert)
-    # string_agg(change, ',' ORDER BY sync_seq)
-    changes = sa.func.string_agg(
-        change, postgresql.aggregate_order_by(sa.literal(",", text), c.sync_seq)
-    )
-    return sa.select(
-        sa.func.count().label("rows"),
-        sa.func.max(c.sync_seq).filter(in_page).label("last"),
-        changes.filter(shown).label("changes"),
-    ).select_from(numbered)
-
-
-def page_by_database(actor: DeviceActor, cursor: Cursor, limit: int) -> dict[str, Any]:
-    """A page whose ``changes`` PostgreSQL wrote as one JSON text (:func:`_page_as_json`):
-    no row reaches Python. ``tests/integration/test_sync_pull.py`` holds it equal to
-    :func:`page_by_rows`."""
-    values = {
-        "after": cursor.seq,
-        "take": limit + 1,
-        "station": actor.station_id,
-        "limit": limit,
-        "device": actor.device_id,
-    }
-    row = db.session.execute(_page_as_json(actor.station_id is not None), values).one()
-    last = row.last if row.last is not None else cursor.seq
     return {
-        "changes": orjson.Fragment("[" + (row.changes or "") + "]"),
+        "changes": changes,
         "cursor": str(Cursor(actor.scope, last)),
-        "has_more": row.rows > limit,
+        "has_more": has_more,
+        "watermark": str(mark),
     }
