@@ -107,3 +107,25 @@ class ReviewOut(ma.Schema):
     reviewer = fields.String(allow_none=True)
     reviewed_at = UTCDateTime(allow_none=True)
     flags = fields.List(fields.String(), metadata={"description": "plausibility flag codes"})
+
+
+class ReviewQueueArgs(PageArgs):
+    station = fields.String(metadata={"description": "station code (county accounts)"})
+    status = fields.String(
+        load_default="received",
+        validate=validate.OneOf(["received", "approved", "has_issues", "rejected"]),
+    )
+
+
+class ReviewQueueItem(ReviewOut):
+    station_id = fields.Integer(allow_none=True)
+    inspector = fields.String(allow_none=True)
+    visited_at = UTCDateTime()
+    target_kind = fields.String()
+    target_ref = fields.String(allow_none=True)
+    findings = fields.String(allow_none=True)
+
+
+class ReviewQueuePage(ma.Schema):
+    items = fields.List(fields.Nested(ReviewQueueItem))
+    page = fields.Nested(PageInfo)

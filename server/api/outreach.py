@@ -17,6 +17,8 @@ from schemas.outreach import (
     RecomputeOut,
     ReviewIn,
     ReviewOut,
+    ReviewQueueArgs,
+    ReviewQueuePage,
     RosterArgs,
     RosterPage,
     RoundArgs,
@@ -249,6 +251,45 @@ def coverage(args, round_id: int):
             mimetype="image/svg+xml",
         )
     return {"round_id": row.id, "name": row.name, **report}
+
+
+@blp.get("/visits/reviews")
+@blp.arguments(ReviewQueueArgs, location="query")
+@blp.response(200, ReviewQueuePage)
+def review_queue(args):
+    """Visits by review status, oldest first: by default those still to review (``received``),
+    each with its plausibility flags, for the station head."""
+    actor = current_actor()
+    station_id = actor.station_id
+    if "station" in args:
+        station_id = station_id_for_code(args["station"])
+    authorize(actor, Action.READ_CASES, station_id=station_id)
+    query = sa.select(Visit).outerjoin(VisitReview, VisitReview.visit_id == Visit.id)
+    if args["status"] == "received":
+        query = query.where(VisitReview.visit_id.is_(None))
+    else:
+        query = query.where(VisitReview.status == args["status"])
+    if station_id is not None:
+        query = query.where(Visit.station_id == station_id)
+    visits, page = paginate(
+        query.order_by(Visit.visited_at, Visit.id), page=args["page"], size=args["page_size"]
+    )
+    names = usernames(v.inspector_id for v in visits)
+    return {
+        "items": [
+            _review_out(v)
+            | {
+                "station_id": v.station_id,
+                "inspector": names.get(v.inspector_id),
+                "visited_at": v.visited_at,
+                "target_kind": v.target_kind,
+                "target_ref": v.target_ref,
+                "findings": v.findings,
+            }
+            for v in visits
+        ],
+        "page": page,
+    }
 
 
 @blp.route("/visits/<uid>/review")

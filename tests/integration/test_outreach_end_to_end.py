@@ -153,6 +153,9 @@ def test_a_round_from_roster_to_coverage(demo_app, demo_client):
     }
 
     # 4. the station head reviews: the implausible visit is rejected
+    queue = desk.call("qs_staff", "GET", "/visits/reviews?page_size=500")["items"]
+    assert {v["visit_id"] for v in queue} >= {good_visit, far_visit, other_visit}
+    assert "far_from_target" in next(v for v in queue if v["visit_id"] == far_visit)["flags"]
     flagged = desk.call("qs_staff", "GET", f"/visits/{far_visit}/review")
     assert "far_from_target" in flagged["flags"]
     assert desk.call("qs_staff", "GET", f"/visits/{good_visit}/review")["flags"] == []
@@ -170,6 +173,9 @@ def test_a_round_from_roster_to_coverage(demo_app, demo_client):
     assert final["code"] == "illegal_review"
     desk.call("bh_staff", "POST", f"/visits/{good_visit}/review", {"status": "approved"},
               status=403)  # fmt: skip
+
+    rejected = desk.call("qs_staff", "GET", "/visits/reviews?status=rejected")["items"]
+    assert [(v["visit_id"], v["reviewer"]) for v in rejected] == [(far_visit, "qs_staff")]
 
     # 5. coverage: exactly two visited (approved), the rejected one missed
     report = desk.call("qs_staff", "GET", f"/outreach/rounds/{round_id}/coverage")
