@@ -43,6 +43,15 @@ def watermark() -> int:
     return value or 0
 
 
+_UPSERT = (
+    '{"seq":%d,"entity":"%s","record_id":"%s","op":"upsert","version":%d,"record":%s,"reason":null}'
+)
+_DELETE = (
+    '{"seq":%d,"entity":"%s","record_id":"%s","op":"delete","version":null,"record":null,'
+    '"reason":"%s"}'
+)
+
+
 @lru_cache(maxsize=8)
 def _changes_after(dialect: str, scoped: bool) -> sa.Select:
     """One query for the next ``:take`` changes after ``:after`` across every synced table
@@ -111,38 +120,21 @@ def pull(
     rows = db.session.execute(query, values).all()
     has_more = len(rows) > limit
     page = rows[:limit]
+    # Each change written as JSON text around its record (already JSON, written by the
+    # database): a pull page is a thousand of them, and formatting them costs a fraction of
+    # building a dict each and encoding it. Only values that need no escaping go in: integers,
+    # entity names, record ids (UUIDs, checked on the way in) and tombstone reason codes.
     changes = []
-    for row in page:
-        if row.origin_device_id == actor.device_id:
+    for seq, entity, uid, version, origin, _station, record, reason in page:
+        if origin == actor.device_id:
             continue
-        if row.record is None:
-            changes.append(
-                {
-                    "seq": row.sync_seq,
-                    "entity": row.entity,
-                    "record_id": row.uid,
-                    "op": "delete",
-                    "version": None,
-                    "record": None,
-                    "reason": row.reason,
-                }
-            )
+        if record is None:
+            changes.append(_DELETE % (seq, entity, uid, reason or "deleted"))
         else:
-            changes.append(
-                {
-                    "seq": row.sync_seq,
-                    "entity": row.entity,
-                    "record_id": row.uid,
-                    "op": "upsert",
-                    "version": row.version,
-                    # written by the database; the JSON encoder copies it as it is
-                    "record": orjson.Fragment(row.record),
-                    "reason": None,
-                }
-            )
+            changes.append(_UPSERT % (seq, entity, uid, version, record))
     last = page[-1].sync_seq if page else cursor.seq
     return {
-        "changes": changes,
+        "changes": orjson.Fragment("[" + ",".join(changes) + "]"),
         "cursor": str(Cursor(actor.scope, last)),
         "has_more": has_more,
         "watermark": str(mark),
