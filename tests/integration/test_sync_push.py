@@ -417,3 +417,25 @@ def test_bulk_visits_behind_a_gap_are_held_then_recorded_like_any_other(demo_app
     again, _ = inspector.push(first, second, third)
     assert _results(again) == ["duplicate"] * 3
     assert count(demo_app, Visit) == 3
+
+
+def test_visits_written_in_bulk_keep_every_character(demo_app, inspector, staff):
+    """Visits go to PostgreSQL by COPY: tabs, newlines, backslashes, quotes and emoji in what
+    an inspector typed come back exactly, whichever backend stored them."""
+    findings = 'tab\there\nnew line\r\nback\\slash \\N "quoted" 排污口 🌫️ \\t'
+    mutations = [
+        inspector.mutation(
+            "visit", "create", visit_fields(findings=findings + str(n), target_ref="a\tb\\c")
+        )
+        for n in range(3)
+    ]
+    before = count(demo_app, SyncMutation)
+    answer, _ = inspector.push(*mutations)
+    assert [r["outcome"] for r in answer["results"]] == ["applied"] * 3
+    # written in bulk (no one-by-one fallback, which keeps a sync_mutation row each)
+    assert count(demo_app, SyncMutation) == before
+    pulled = {c["record_id"]: c["record"] for c in staff.pull_all() if c["entity"] == "visit"}
+    for n, m in enumerate(mutations):
+        assert pulled[m["record_id"]]["findings"] == findings + str(n)
+        assert pulled[m["record_id"]]["target_ref"] == "a\tb\\c"
+        assert pulled[m["record_id"]]["mock_location"] is None
