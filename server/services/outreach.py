@@ -302,13 +302,6 @@ def refresh_current_rosters(now: datetime | None = None) -> None:
 # --- review and coverage -----------------------------------------------------------------------
 
 
-def review_status(visit_id: int) -> str:
-    status = db.session.execute(
-        sa.select(VisitReview.status).where(VisitReview.visit_id == visit_id)
-    ).scalar()
-    return status or "received"
-
-
 def round_coverage(round_row: OutreachRound, station_id: int | None = None) -> dict:
     query = sa.select(RosterEntry).where(
         RosterEntry.round_id == round_row.id, RosterEntry.status != "dropped"
