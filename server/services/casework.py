@@ -125,14 +125,9 @@ def next_case_sequence(year: int) -> int:
 # --- loading -----------------------------------------------------------------------------------
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
-
-
 def _time(text: str | None) -> datetime | None:
-    return None if text is None else _aware(datetime.fromisoformat(text))
+    """A time kept in a JSON column (written by :func:`_json_ready`, with its UTC offset)."""
+    return None if text is None else datetime.fromisoformat(text)
 
 
 def _extension(data: dict | None) -> Extension | None:
@@ -205,7 +200,7 @@ def load_cases(
                 method=event.notified_by or "",
                 text=event.text,
                 by=event.author_id or 0,
-                at=_aware(event.occurred_at),
+                at=event.occurred_at,
                 satisfied=event.satisfied,
             )
         )
@@ -220,7 +215,7 @@ def load_cases(
                 grounds=tuple(row.grounds),
                 leader_id=row.leader_id,
                 decision=row.decision,
-                decided_at=_aware(row.decided_at),
+                decided_at=row.decided_at,
             )
         )
     events: dict[int, list[CaseEvent]] = defaultdict(list)
@@ -239,9 +234,9 @@ def load_cases(
     out = []
     for complaint, file in rows:
         cid = complaint.id
+        # timestamps come back zone-aware from UTCDateTime columns, as the rules want them
         case = Case(
             case_id=cid,
-            number=file.number,
             channel=complaint.channel,
             category=complaint.category,
             description=complaint.description,
@@ -252,32 +247,18 @@ def load_cases(
                 address=file.complainant_address,
                 headcount=file.headcount,
             ),
-            received_at=_aware(complaint.received_at),
-            received_by=file.received_by,
+            received_at=complaint.received_at,
             status=complaint.status,
-            source=file.source,
             station_id=complaint.station_id,
-            acceptance_due=_aware(file.acceptance_due),
-            classification=file.classification,
-            accepted_at=_aware(file.accepted_at),
-            round_started_at=_aware(file.round_started_at),
-            resolution_due=_aware(file.resolution_due),
-            assignee_id=file.assignee_id,
-            assigned_at=_aware(file.assigned_at),
+            closed_at=complaint.closed_at,
             extension=_extension(file.extension),
-            resolved_at=_aware(file.resolved_at),
-            closed_at=_aware(complaint.closed_at),
-            reopened_at=_aware(file.reopened_at),
-            reopen_count=file.reopen_count,
-            referred_to=file.referred_to,
-            enterprise_id=file.enterprise_id,
             rectification=_rectification(file.rectification),
-            important=file.important,
-            bypass=file.bypass,
             rebound=cid in rebounds,
             replies=tuple(replies.get(cid, ())),
             escalations=tuple(escalations.get(cid, ())),
             events=tuple(events.get(cid, ())),
+            # the case file's columns named as the snapshot's fields (save_step writes them back)
+            **{name: getattr(file, name) for name in CASE_FILE_FIELDS},
         )
         out.append((complaint, file, case))
     return out
@@ -288,7 +269,7 @@ def audit_event(entry: AuditEntry) -> CaseEvent:
         case_id=entry.complaint_id,
         action=entry.action,
         actor_id=entry.actor_id,
-        at=_aware(entry.at),
+        at=entry.at,
         why=entry.why,
         status_before=entry.status_before,
         status_after=entry.status_after,
@@ -434,7 +415,7 @@ def save_step(
     changed = (
         complaint.status != after.status
         or complaint.station_id != after.station_id
-        or _aware(complaint.closed_at) != after.closed_at
+        or complaint.closed_at != after.closed_at
     )
     if changed:
         if moved_from is not None and moved_from != after.station_id:
@@ -578,7 +559,7 @@ def repeat_complainants_now(now: datetime, station_id: int | None = None, *, sco
             case_id=row.complaint_id,
             phone=row.complainant_phone,
             person_id=row.complainant_person_id,
-            received_at=_aware(row.received_at),
+            received_at=row.received_at,
         )
         for row in db.session.execute(query)
     ]
