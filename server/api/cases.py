@@ -70,6 +70,7 @@ from server.models import (
     User,
 )
 from server.models.base import utcnow
+from server.services.accounts import find_user
 from server.services.casework import (
     CaseIntake,
     actor_of,
@@ -102,8 +103,27 @@ def station_filter(code: str | None) -> int | None:
     return station_id_for_code(code)
 
 
+def case_scope(args: dict) -> list[sa.ColumnElement[bool]]:
+    """Conditions for the cases of the station asked (``county``: the county desk), or of the
+    account's own station, or none for a county account; after checking it may read them."""
+    actor = current_actor()
+    if "station" in args:
+        station_id, chosen = station_filter(args["station"]), True
+    else:
+        station_id, chosen = actor.station_id, actor.station_id is not None
+    authorize(actor, Action.READ_CASES, station_id=station_id)
+    if not chosen:
+        return []
+    column = Complaint.station_id
+    return [column.is_(None) if station_id is None else column == station_id]
+
+
 def user_named(username: str, field: str) -> User:
-    user = db.session.execute(sa.select(User).where(User.username == username)).scalar_one_or_none()
+    """The active user named in a request's ``field``: an unknown one is bad input (422)."""
+    try:
+        user = find_user(username)
+    except NotFound:
+        user = None
     if user is None or not user.is_active:
         raise InvalidInput(
             f"No active user is called {username!r}.", errors={field: ["unknown user"]}
@@ -126,13 +146,6 @@ def find_case(ref: str) -> tuple[Complaint, ComplaintCase, Case]:
     if not found:
         raise NotFound(f"No case has the id or number {ref}.")
     return found[0]
-
-
-def handled_case(ref: str) -> tuple[Complaint, ComplaintCase, Case, Actor]:
-    complaint, file, case = find_case(ref)
-    actor = current_actor()
-    authorize(actor, Action.HANDLE_CASES, station_id=complaint.station_id)
-    return complaint, file, case, actor
 
 
 def draft(data: dict | None) -> ReplyDraft | None:
@@ -215,9 +228,12 @@ def case_out(complaint: Complaint, file: ComplaintCase, case: Case, actor: Actor
     }
 
 
-def run_step(ref: str, rule) -> dict:
-    """Load the case, check the account may handle it, apply ``rule(case, actor, now)``, save."""
-    complaint, file, case, actor = handled_case(ref)
+def run_step(ref: str, rule, action: Action = Action.HANDLE_CASES) -> dict:
+    """Load the case, check the account may do ``action`` on it (handle it, by default), apply
+    ``rule(case, actor, now)``, save."""
+    complaint, file, case = find_case(ref)
+    actor = current_actor()
+    authorize(actor, action, station_id=complaint.station_id)
     step = rule(case, actor, utcnow())
     save_step(complaint, file, case, step)
     out = case_out(complaint, file, step.case, actor)
@@ -256,19 +272,8 @@ class Cases(MethodView):
     def get(self, args):
         """Cases, newest first: of one station (or ``county``), status or responsible officer.
         Station accounts see their station's. No complainant data in lists."""
-        actor = current_actor()
-        station_id = actor.station_id
         query = sa.select(Complaint).join(ComplaintCase, ComplaintCase.complaint_id == Complaint.id)
-        if "station" in args:
-            station_id = station_filter(args["station"])
-            query = query.where(
-                Complaint.station_id.is_(None)
-                if station_id is None
-                else (Complaint.station_id == station_id)
-            )
-        elif actor.station_id is not None:
-            query = query.where(Complaint.station_id == actor.station_id)
-        authorize(actor, Action.READ_CASES, station_id=station_id)
+        query = query.where(*case_scope(args))
         if "status" in args:
             query = query.where(Complaint.status == args["status"])
         if "assignee" in args:
@@ -577,21 +582,18 @@ def reopen_case(data, ref: str):
 def decide_escalation(data, ref: str):
     """A leader's decision (领导批示) on a case escalated as overdue, important, collective or
     bypass; without ``grounds``, the case's grounds now."""
-    complaint, file, case = find_case(ref)
-    actor = current_actor()
-    authorize(actor, Action.DECIDE_ESCALATIONS, station_id=complaint.station_id)
-    step = record_escalation(
-        case,
-        leader=actor,
-        decision=data["decision"],
-        now=utcnow(),
-        grounds=data["grounds"],
-        clocks=case_clocks(),
+    return run_step(
+        ref,
+        lambda case, actor, now: record_escalation(
+            case,
+            leader=actor,
+            decision=data["decision"],
+            now=now,
+            grounds=data["grounds"],
+            clocks=case_clocks(),
+        ),
+        Action.DECIDE_ESCALATIONS,
     )
-    save_step(complaint, file, case, step)
-    out = case_out(complaint, file, step.case, actor)
-    db.session.commit()
-    return out
 
 
 # --- the audit log -----------------------------------------------------------------------------

@@ -28,7 +28,7 @@ from schemas.cases import (
     SupervisionArgs,
     SupervisionOut,
 )
-from server.api.cases import case_summary, station_filter, user_named, usernames
+from server.api.cases import case_scope, case_summary, station_filter, user_named, usernames
 from server.api.common import protected_blueprint
 from server.api.paging import paginate
 from server.auth import current_actor
@@ -39,20 +39,6 @@ from server.services.casework import case_clocks, load_cases, station_codes
 
 URL = ""
 blp = protected_blueprint("supervision", __name__, "Supervision, statistics, reception days")
-
-
-def _scope(args: dict) -> tuple[list, int | None, bool]:
-    """Conditions for the station asked (or the account's own), after checking it may read it."""
-    actor = current_actor()
-    if "station" in args:
-        station_id, chosen = station_filter(args["station"]), True
-    else:
-        station_id, chosen = actor.station_id, actor.station_id is not None
-    authorize(actor, Action.READ_CASES, station_id=station_id)
-    if not chosen:
-        return [], None, False
-    column = Complaint.station_id
-    return [column.is_(None) if station_id is None else column == station_id], station_id, True
 
 
 def _item(item: DueItem, names: dict[int, str]) -> dict:
@@ -81,7 +67,7 @@ def supervision(args):
     """The supervision lists (督办清单): every open deadline that is overdue or due within
     ``soon_days`` (default: the configured 3) at ``at``, most urgent first, with counts per
     station and per accountable officer (the assignee, else the first receiver)."""
-    where, _station_id, _chosen = _scope(args)
+    where = case_scope(args)
     where.append(_open())
     at = args.get("at") or utcnow()
     officer_id = None
@@ -125,7 +111,7 @@ def supervision(args):
 def for_leaders(args):
     """Cases that must go before a leader (overdue, important, collective — five or more
     people — or bypass) and have no leader's decision on those grounds yet."""
-    where, _station_id, _chosen = _scope(args)
+    where = case_scope(args)
     where.append(_open())
     at = args.get("at") or utcnow()
     found = load_cases(where)
@@ -153,7 +139,7 @@ def statistics(args):
     """Cases by channel, category, station and month; five-reply compliance (each reply on time,
     in %); overdue counts; satisfaction at follow-up; the rebound rate. ``format=csv`` gives
     ``section,key,value`` rows for a spreadsheet."""
-    where, _station_id, _chosen = _scope(args)
+    where = case_scope(args)
     if "received_from" in args:
         where.append(Complaint.received_at >= args["received_from"])
     if "received_to" in args:
