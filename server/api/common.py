@@ -66,6 +66,12 @@ def station_id_for_code(code: str, field: str = "station") -> int:
     return station_id
 
 
+def asked_station(args: dict, station_id: int | None) -> int | None:
+    """The station a request asks for (``?station=<code>``), else ``station_id`` (the
+    account's own); whether the account may read it is the caller's check."""
+    return station_id_for_code(args["station"]) if "station" in args else station_id
+
+
 def get_or_404(model, ident: int, label: str):
     row = db.session.get(model, ident)
     if row is None:

@@ -27,20 +27,17 @@ from schemas.outreach import (
     RoundPage,
 )
 from server.api.cases import user_named, usernames
-from server.api.common import protected_blueprint, station_id_for_code
+from server.api.common import asked_station, protected_blueprint, station_id_for_code
 from server.api.paging import paginate
 from server.auth import current_actor
 from server.extensions import db
-from server.models import OutreachRound, RosterEntry, Station, Visit, VisitFlag, VisitReview
+from server.models import OutreachRound, RosterEntry, Visit, VisitFlag, VisitReview
 from server.models.base import utcnow
+from server.services.casework import station_codes
 from server.services.outreach import as_round, compute_roster, round_coverage
 
 URL = ""
 blp = protected_blueprint("outreach", __name__, "Outreach rounds, rosters, reviews, coverage")
-
-
-def _codes() -> dict[int, str]:
-    return dict(db.session.execute(sa.select(Station.id, Station.code)).all())
 
 
 def _round(round_id: int) -> OutreachRound:
@@ -56,7 +53,7 @@ def _year_rounds(year: int) -> dict:
 
 
 def _round_out(row: OutreachRound) -> dict:
-    codes = _codes()
+    codes = station_codes()
     counts = Counter(
         db.session.execute(
             sa.select(RosterEntry.status).where(RosterEntry.round_id == row.id)
@@ -157,9 +154,7 @@ def roster(args, round_id: int):
     """The round's must-visit roster, with each entry's reason, inspector and visit."""
     actor = current_actor()
     row = _round(round_id)
-    station_id = actor.station_id
-    if "station" in args:
-        station_id = station_id_for_code(args["station"])
+    station_id = asked_station(args, actor.station_id)
     authorize(actor, Action.READ_PEOPLE, station_id=station_id)
     query = sa.select(RosterEntry).where(RosterEntry.round_id == row.id)
     if station_id is not None:
@@ -224,9 +219,7 @@ def coverage(args, round_id: int):
     ``format=csv`` for a spreadsheet, ``format=svg`` for a chart."""
     actor = current_actor()
     row = _round(round_id)
-    station_id = actor.station_id
-    if "station" in args:
-        station_id = station_id_for_code(args["station"])
+    station_id = asked_station(args, actor.station_id)
     authorize(actor, Action.READ_CASES, station_id=station_id)
     report = round_coverage(row, station_id)
     # the rules key stations and inspectors by id (as text); people read codes and usernames
@@ -234,7 +227,7 @@ def coverage(args, round_id: int):
     report["by_inspector"] = {
         names.get(int(k), k) if k.isdigit() else k: v for k, v in report["by_inspector"].items()
     }
-    codes = _codes()
+    codes = station_codes()
     report["by_station"] = {
         codes.get(int(k), k) if k.isdigit() else k: v for k, v in report["by_station"].items()
     }
@@ -260,9 +253,7 @@ def review_queue(args):
     """Visits by review status, oldest first: by default those still to review (``received``),
     each with its plausibility flags, for the station head."""
     actor = current_actor()
-    station_id = actor.station_id
-    if "station" in args:
-        station_id = station_id_for_code(args["station"])
+    station_id = asked_station(args, actor.station_id)
     authorize(actor, Action.READ_CASES, station_id=station_id)
     query = sa.select(Visit).outerjoin(VisitReview, VisitReview.visit_id == Visit.id)
     if args["status"] == "received":

@@ -26,7 +26,7 @@ from schemas.spatial import (
     RouteOut,
     VisitFlagArgs,
 )
-from server.api.common import protected_blueprint, service_area, station_id_for_code
+from server.api.common import asked_station, protected_blueprint, service_area, station_id_for_code
 from server.api.paging import paginate, paginate_list
 from server.auth import current_actor
 from server.extensions import db
@@ -195,9 +195,7 @@ def flags(uid: str):
 def flagged_visits(args):
     """Visits whose GPS fix is doubtful, newest first, for the station head's review."""
     actor = current_actor()
-    station_id = actor.station_id
-    if "station" in args:
-        station_id = station_id_for_code(args["station"])
+    station_id = asked_station(args, actor.station_id)
     authorize(actor, Action.READ_CASES, station_id=station_id)
     flagged = sa.select(VisitFlag.visit_id)
     if "code" in args:
