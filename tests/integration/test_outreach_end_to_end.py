@@ -231,3 +231,24 @@ def test_a_round_from_roster_to_coverage(demo_app, demo_client):
     assert visited == {good["id"], far["id"], other[0]["id"]}
     again = desk.call("officer", "POST", f"/outreach/rounds/{round_id}/roster")
     assert (again["added"], again["updated"], again["dropped"]) == (0, 0, 0)
+
+
+def test_a_bad_round_is_refused_whole_and_nothing_is_planned(demo_app, demo_client):
+    desk = Desk(demo_app, demo_client)
+    bad = {
+        "name": " ",
+        "starts_on": "2026-12-31",
+        "ends_on": "2026-10-01",
+        "stations": [QINGSHAN],
+        "enters": ["village", "moon"],
+    }
+    error = desk.call("officer", "POST", "/outreach/rounds", bad, status=422)
+    assert {"name", "ends_on", "enters"} <= set(error["errors"]), error
+    unknown = desk.call(
+        "officer", "POST", "/outreach/rounds",
+        {**bad, "name": "x", "ends_on": "2027-01-31", "enters": ["village"],
+         "stations": ["NOPE"]}, status=422,
+    )  # fmt: skip
+    assert unknown["errors"] == {"stations": ["unknown station"]}
+    desk.call("qs_staff", "POST", "/outreach/rounds", {**bad, "name": "x"}, status=403)
+    assert desk.call("officer", "GET", "/outreach/rounds")["items"] == []
