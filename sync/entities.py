@@ -32,7 +32,10 @@ COMPLAINT_CATEGORIES = tuple(_COMPLAINT_CATEGORIES)
 #: the five replies (a reply must say how the complainant was told: ``notified_by``) and notes
 EVENT_KINDS = (*REPLY_KINDS, "note")
 NOTIFIED_BY = tuple(REPLY_METHODS)
-_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+#: a photo's name: its SHA-256 as lower-case hex (use ``fullmatch``: ``$`` would let a
+#: trailing newline through)
+SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+_UUID_TEXT = re.compile(r"[0-9a-fA-F-]{32,36}")
 
 
 class FieldProblem(ValueError):
@@ -144,13 +147,13 @@ def photo_list(value: Any, _ctx: Context) -> list[str]:
     if not isinstance(value, list) or len(value) > 20:
         raise FieldProblem("must be a list of at most 20 SHA-256 hex digests")
     for item in value:
-        if not isinstance(item, str) or not _SHA256.match(item):
+        if not isinstance(item, str) or not SHA256_HEX.fullmatch(item):
             raise FieldProblem("each photo must be a lower-case SHA-256 hex digest")
     return list(value)
 
 
 def uuid_text(value: Any, _ctx: Context) -> str:
-    if not isinstance(value, str) or not re.match(r"^[0-9a-fA-F-]{32,36}$", value):
+    if not isinstance(value, str) or not _UUID_TEXT.fullmatch(value):
         raise FieldProblem("must be a record id (UUID)")
     return value.lower()
 

@@ -14,17 +14,17 @@ from server.api.common import protected_blueprint
 from server.auth import current_actor
 from server.extensions import db
 from server.models import Photo, PhotoChunk
+from sync.entities import SHA256_HEX
 
 URL = "/photos"
 blp = protected_blueprint("photos", __name__, "Photos addressed by their SHA-256")
 
-_SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+)$")
 MAX_PHOTO_BYTES = 32 * 1024 * 1024
 
 
 def _check_hash(sha256: str) -> None:
-    if not _SHA256.match(sha256):
+    if not SHA256_HEX.fullmatch(sha256):
         abort(
             422,
             message="The photo is addressed by the lower-case hex SHA-256 of its bytes.",

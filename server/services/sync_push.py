@@ -61,7 +61,7 @@ from server.services.spatial import (
     visit_flags,
 )
 from server.services.sync_entities import ADAPTERS, load_rows, point_in, proposal_kind
-from server.services.sync_wire import python_record_of_values, wire_point
+from server.services.sync_wire import record_of_wire_values, wire_point
 from sync.clock import clock_skew_seconds, skew_flagged
 from sync.cursor import BadCursor, Cursor, parse_cursor, scope_key
 from sync.entities import (
@@ -73,9 +73,12 @@ from sync.entities import (
 )
 from sync.merge import merge
 from sync.ordering import plan_order
+from sync.visit_fast import quick_visit
 
 #: the tables devices sync (proposals of both kinds share one)
 SYNCED_TABLES = tuple(dict.fromkeys(adapter.model for adapter in ADAPTERS.values()))
+#: a pushed visit's record, made from values already in wire form
+VISIT_RECORD = record_of_wire_values("visit")
 
 
 class PushTooLarge(DomainError):
@@ -572,15 +575,20 @@ class BatchProcessor:
         """
         spec = ENTITIES["visit"]
         outcomes: dict[str, Outcome] = {}
-        valid: list[tuple[dict, dict]] = []
+        valid: list[tuple[dict, dict, datetime]] = []
         for m in mutations:
+            fields = m.get("fields") or {}
+            quick = quick_visit(fields, self.context)
+            if quick is not None:
+                valid.append((m, *quick))
+                continue
             try:
-                valid.append(
-                    (m, validate_fields(spec, "create", m.get("fields") or {}, self.context))
-                )
+                values = validate_fields(spec, "create", fields, self.context)
             except InvalidFields as error:
                 outcomes[m["id"]] = rejected(m, "invalid_fields", str(error), errors=error.errors)
-        uids = [m["record_id"].lower() for m, _ in valid]
+                continue
+            valid.append((m, values, _parse_time(values["visited_at"])))
+        uids = [m["record_id"].lower() for m, _v, _at in valid]
         taken = set(
             db.session.execute(
                 sa.union_all(
@@ -592,17 +600,17 @@ class BatchProcessor:
                 )
             ).scalars()
         )
-        hashes = sorted({h for _m, v in valid for h in (v.get("photos") or [])})
+        hashes = sorted({h for _m, v, _at in valid for h in (v.get("photos") or [])})
         have = set(_complete_photos(hashes))
         rows, pending = [], []
-        for m, values in valid:
+        for m, values, visited_at in valid:
             uid = m["record_id"].lower()
             if uid in taken:
                 outcomes[m["id"]] = rejected(m, "already_exists", f"visit {uid} exists already")
                 continue
             taken.add(uid)
-            location, original = point_in(values["location"])
-            station_id = self._station_for_new(values["location"])
+            point = values["location"]
+            station_id = self._station_for_new(point)
             row = {
                 "uid": uid,
                 "version": 1,
@@ -612,20 +620,20 @@ class BatchProcessor:
                 "inspector_id": self.actor.user_id,
                 "target_kind": values["target_kind"],
                 "target_ref": values.get("target_ref"),
-                "location": location,
-                "location_original": original,
+                "location": {"type": "Point", "coordinates": point["coordinates"]},
+                "location_original": point.get("original"),
                 "accuracy_m": values["accuracy_m"],
-                "visited_at": _parse_time(values["visited_at"]),
+                "visited_at": values["visited_at"],
                 "findings": values.get("findings"),
                 "photos": values.get("photos") or [],
                 "mock_location": values.get("mock_location"),
                 "received_at": self.now,
             }
+            # the answer's record, while the row still holds the wire forms of the point and
+            # the time; then the forms the columns take
+            record = VISIT_RECORD(row)
+            row["location"], row["visited_at"] = point_in(point)[0], visited_at
             rows.append(row)
-            # the same mapping pulls use, fed the validated point rather than the EWKT
-            row["location"] = values["location"]
-            record = python_record_of_values("visit", row)
-            row["location"] = location
             missing = [h for h in row["photos"] if h not in have]
             pending.append(
                 Outcome(

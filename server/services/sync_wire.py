@@ -12,7 +12,9 @@ decimals, floats exact, booleans as booleans.
 
 from __future__ import annotations
 
+import operator
 import struct
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -160,10 +162,14 @@ def python_record(entity: str, row: Any) -> dict[str, Any]:
     return {f.name: _PYTHON[f.kind](getattr(row, f.column)) for f in WIRE_FIELDS[entity]}
 
 
-def python_record_of_values(entity: str, values: dict[str, Any]) -> dict[str, Any]:
-    """The wire record of a row given as column values (the same mapping as
-    :func:`python_record`, for rows about to be inserted)."""
-    return {f.name: _PYTHON[f.kind](values[f.column]) for f in WIRE_FIELDS[entity]}
+def record_of_wire_values(entity: str) -> Callable[[Mapping[str, Any]], dict[str, Any]]:
+    """A maker of ``entity``'s wire record from values keyed by column that are in wire form
+    already (a pushed visit's validated fields: the point as GeoJSON, the time as wire text),
+    so that nothing is converted back and forth: the push of 500 visits answers 500 records.
+    """
+    names = tuple(f.name for f in WIRE_FIELDS[entity])
+    values_of = operator.itemgetter(*(f.column for f in WIRE_FIELDS[entity]))
+    return lambda values: dict(zip(names, values_of(values), strict=True))
 
 
 # -- in SQL ----------------------------------------------------------------------------------

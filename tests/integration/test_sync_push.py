@@ -66,6 +66,34 @@ def test_datum_is_converted_and_the_original_kept(demo_app, inspector):
         assert visit.location_original == {"datum": "gcj02", "coordinates": [119.955, 31.748]}
 
 
+def test_the_answer_holds_each_visit_as_other_devices_pull_it(demo_app, demo_client, inspector):
+    """Visits of the common shape and of rarer ones (another datum, an altitude, photos,
+    untrimmed texts, a fraction of a second, a zone offset): the record a push answers is
+    the record every other device then pulls."""
+    photo = "ab" * 32
+    shapes = [
+        visit_fields(),
+        visit_fields(visited_at="2026-11-25T09:00:00.120000+08:00", findings="  无异味 \n"),
+        visit_fields(accuracy_m=7, target_kind="enterprise", target_ref=" E-1 ", photos=[photo]),
+        visit_fields(mock_location=True, findings=None, visited_at="2026-11-25T01:00:00.5Z"),
+        {**visit_fields(), "location": {"type": "Point", "coordinates": [119.95, 31.75, 9.0]}},
+        {
+            **visit_fields(),
+            "location": {"type": "Point", "coordinates": [119.955, 31.748], "datum": "gcj02"},
+        },
+    ]
+    answer, _ = inspector.push(*(inspector.mutation("visit", "create", f) for f in shapes))
+    assert _results(answer) == ["applied"] * len(shapes)
+    answered = {r["record_id"]: r["record"] for r in answer["results"]}
+    assert answered[answer["results"][1]["record_id"]]["findings"] == "无异味"
+    assert answered[answer["results"][1]["record_id"]]["visited_at"] == (
+        "2026-11-25T01:00:00.120000Z"
+    )
+    leader = Device.for_user(demo_app, demo_client, "leader")
+    pulled = {c["record_id"]: c["record"] for c in leader.pull_all() if c["entity"] == "visit"}
+    assert {uid: pulled[uid] for uid in answered} == answered
+
+
 def test_bad_records_rejected_one_by_one_and_quarantined(demo_app, demo_client, inspector):
     complaint, _ = inspector.push(inspector.mutation("complaint", "create", complaint_fields()))
     cid = complaint["results"][0]["record_id"]
