@@ -32,7 +32,7 @@ import tempfile
 import time
 import uuid
 from concurrent.futures import ProcessPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import orjson
@@ -47,12 +47,18 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+#: when a device's first queued visit was made; the next ones follow a minute apart (5,000
+#: visits are three and a half days offline), so the plausibility check's speed between
+#: consecutive visits is worked out as it is for real outboxes
+FIRST_VISIT = datetime(2026, 11, 22, 8, 0, tzinfo=timezone(timedelta(hours=8)))
+
+
 def visit(i: int, lon: float, lat: float) -> dict:
     return {
         "target_kind": "place",
         "location": {"type": "Point", "coordinates": [lon + (i % 100) * 1e-4, lat]},
         "accuracy_m": 5.0 + i % 20,
-        "visited_at": "2026-11-25T09:00:00+08:00",
+        "visited_at": (FIRST_VISIT + timedelta(minutes=i)).isoformat(),
         "findings": f"巡查记录 {i}: 排污口正常, 无异味",
     }
 

@@ -10,6 +10,7 @@ the same answers on the same data.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -532,25 +533,47 @@ def _targets(fixes: Sequence[VisitFix]) -> dict[tuple[str, str], Any]:
 def _previous_fixes(
     fixes: Sequence[VisitFix], stored: bool = True
 ) -> dict[int, list[tuple[datetime, PreviousVisit]]]:
-    """Each inspector's stored visits in the window before the earliest of ``fixes``
-    (leaving out the ``fixes`` themselves when they are ``stored`` already)."""
+    """Each inspector's stored visits that can be the one just before one of ``fixes``
+    (leaving out the ``fixes`` themselves when they are ``stored`` already): those from the
+    earliest of ``fixes`` up to the latest, and the last one before the earliest, within
+    :data:`PREVIOUS_VISIT_WINDOW`. Any earlier one is nobody's previous visit, since that last
+    one comes after it; a day's outbox pushed at once would otherwise read back hundreds.
+    """
     inspectors = sorted({f.inspector_id for f in fixes if f.inspector_id is not None})
     if not inspectors:
         return {}
-    start = min(f.at for f in fixes) - PREVIOUS_VISIT_WINDOW
-    end = max(f.at for f in fixes)
-    query = sa.select(Visit.inspector_id, Visit.location, Visit.visited_at, Visit.accuracy_m).where(
-        Visit.inspector_id.in_(inspectors),
-        Visit.visited_at >= start,
-        Visit.visited_at < end,
+    first = min(f.at for f in fixes)
+    last = max(f.at for f in fixes)
+    columns = (
+        Visit.inspector_id,
+        sa.func.ST_X(Visit.location),
+        sa.func.ST_Y(Visit.location),
+        Visit.visited_at,
+        Visit.accuracy_m,
     )
+    mine = Visit.inspector_id.in_(inspectors)
     if stored:
-        query = query.where(sa.not_(one_of(db.session, Visit.uid, [f.uid for f in fixes])))
-    rows = db.session.execute(query).all()
+        mine = sa.and_(mine, sa.not_(one_of(db.session, Visit.uid, [f.uid for f in fixes])))
+    rows = list(
+        db.session.execute(
+            sa.select(*columns).where(mine, Visit.visited_at >= first, Visit.visited_at < last)
+        )
+    )
+    for inspector in inspectors:
+        rows += db.session.execute(
+            sa.select(*columns)
+            .where(
+                mine,
+                Visit.inspector_id == inspector,
+                Visit.visited_at >= first - PREVIOUS_VISIT_WINDOW,
+                Visit.visited_at < first,
+            )
+            .order_by(Visit.visited_at.desc(), Visit.id.desc())
+            .limit(1)
+        ).all()
     out: dict[int, list[tuple[datetime, PreviousVisit]]] = {}
-    for inspector, location, at, accuracy in rows:
-        point = to_shape(location)
-        out.setdefault(inspector, []).append((at, PreviousVisit(point.x, point.y, at, accuracy)))
+    for inspector, lon, lat, at, accuracy in rows:
+        out.setdefault(inspector, []).append((at, PreviousVisit(lon, lat, at, accuracy)))
     return out
 
 
@@ -568,15 +591,16 @@ def visit_flags(
             history.setdefault(fix.inspector_id, []).append(
                 (fix.at, PreviousVisit(fix.lon, fix.lat, fix.at, fix.accuracy_m))
             )
-    for entries in history.values():
+    times: dict[int | None, list[datetime]] = {}
+    for inspector, entries in history.items():
         entries.sort(key=lambda item: item[0])
+        times[inspector] = [at for at, _visit in entries]
     out: dict[str, list[Flag]] = {}
     for fix in fixes:
-        previous = None
-        for at, visit in history.get(fix.inspector_id, []):
-            if at >= fix.at:
-                break
-            previous = visit
+        # the inspector's last visit strictly before this one (a binary search: a push holds
+        # hundreds of one inspector's visits)
+        before = bisect_left(times.get(fix.inspector_id, ()), fix.at)
+        previous = history[fix.inspector_id][before - 1][1] if before else None
         target = None
         geometry = targets.get((fix.target_kind, fix.target_ref or ""))
         if geometry is not None:

@@ -226,6 +226,41 @@ def test_visits_far_from_their_target_or_too_fast_are_flagged(demo_app, demo_cli
     assert get_json(demo_client, other_station, "/api/v1/visits/flags")["items"] == []
 
 
+def test_speed_is_judged_against_the_visit_just_before_even_one_pushed_earlier(
+    demo_app, demo_client
+):
+    """A later push's visits are judged against the inspector's stored visits: each against
+    the one just before it, whether it came in an earlier push (before all of this push's
+    visits, or among them) or in the same push."""
+    inspector = Device.for_user(demo_app, demo_client, "qs_inspector")
+    home = (119.95, 31.75)
+    away = (home[0] + 0.42, home[1])  # about 40 km east
+    start = datetime(2026, 11, 25, 0, 0, tzinfo=UTC)
+
+    def visit(where, minutes):
+        at = (start + timedelta(minutes=minutes)).isoformat()
+        return inspector.mutation("visit", "create", visit_fields(*where, visited_at=at))
+
+    earlier = [visit(home, -240), visit(away, 0), visit(home, 60)]  # 40 km an hour: fine
+    first, _ = inspector.push(*earlier)
+    late_morning = visit(away, 70)  # 40 km in 10 minutes after the 01:00 visit
+    just_after = visit(home, 5)  # 40 km in 5 minutes after the 00:00 visit
+    second, _ = inspector.push(late_morning, just_after)
+    assert [r["outcome"] for r in first["results"] + second["results"]] == ["applied"] * 5
+
+    county = token_for(demo_app, "leader")
+    page = get_json(demo_client, county, "/api/v1/visits/flags")
+    codes = {item["visit_id"]: {f["code"] for f in item["flags"]} for item in page["items"]}
+    assert codes == {
+        late_morning["record_id"]: {"impossible_speed"},
+        just_after["record_id"]: {"impossible_speed"},
+    }
+    elapsed = {
+        item["visit_id"]: item["flags"][0]["measured"]["elapsed_s"] for item in page["items"]
+    }
+    assert elapsed == {late_morning["record_id"]: 600, just_after["record_id"]: 300}
+
+
 def test_route_answers_before_registering(demo_app, demo_client):
     _e, projects, stations = registry(demo_app)
     officer = token_for(demo_app, "officer")
