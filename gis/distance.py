@@ -16,6 +16,9 @@ county but still a number instead of an exception.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+
+import numpy as np
 
 from gis.errors import NOT_A_NUMBER, GeometryError
 
@@ -65,6 +68,88 @@ def geodesic_distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> f
     if result is None:
         result = _andoyer_lambert(lon1, lat1, lon2, lat2)
     return result
+
+
+def geodesic_distances_m(
+    lon1: Sequence[float], lat1: Sequence[float], lon2: Sequence[float], lat2: Sequence[float]
+) -> list[float]:
+    """:func:`geodesic_distance_m` of many pairs at once: the same iteration run on NumPy
+    arrays. A push of 500 visits judges each against the one before it, and one at a time
+    the iteration cost more than anything else in the plausibility check (5 µs a pair in
+    Python, a tenth of that here). Pairs that do not converge (nearly antipodal) are measured
+    one at a time as :func:`geodesic_distance_m` does; the rest agree with it to within a
+    micrometre (``tests/unit/gis/test_gis_distance.py``).
+    """
+    lon1, lat1, lon2, lat2 = (np.asarray(v, dtype=float) for v in (lon1, lat1, lon2, lat2))
+    for values in (lon1, lat1, lon2, lat2):
+        finite = np.isfinite(values)
+        if not finite.all():
+            _check_finite(float(values[~finite][0]))
+    a, b, f = WGS84_A, WGS84_B, WGS84_F
+    delta = np.fmod(lon2 - lon1, 360.0)
+    delta = np.where(delta > 180.0, delta - 360.0, np.where(delta < -180.0, delta + 360.0, delta))
+    big_l = np.radians(delta)
+    u1 = np.arctan((1 - f) * np.tan(np.radians(lat1)))
+    u2 = np.arctan((1 - f) * np.tan(np.radians(lat2)))
+    sin_u1, cos_u1, sin_u2, cos_u2 = np.sin(u1), np.cos(u1), np.sin(u2), np.cos(u2)
+    n = big_l.shape[0]
+    lam = big_l.copy()
+    active = ~((lon1 == lon2) & (lat1 == lat2))
+    converged = np.zeros(n, dtype=bool)
+    state = np.zeros((5, n))  # sin_sigma, cos_sigma, sigma, cos_sq_alpha, cos_2sigma_m
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for _ in range(_MAX_ITERATIONS):
+            if not active.any():
+                break
+            sin_lam, cos_lam = np.sin(lam), np.cos(lam)
+            sin_sigma = np.hypot(cos_u2 * sin_lam, cos_u1 * sin_u2 - sin_u1 * cos_u2 * cos_lam)
+            cos_sigma = sin_u1 * sin_u2 + cos_u1 * cos_u2 * cos_lam
+            sigma = np.arctan2(sin_sigma, cos_sigma)
+            sin_alpha = cos_u1 * cos_u2 * sin_lam / sin_sigma
+            cos_sq_alpha = 1.0 - sin_alpha * sin_alpha
+            cos_2sigma_m = np.where(
+                cos_sq_alpha != 0.0, cos_sigma - 2.0 * sin_u1 * sin_u2 / cos_sq_alpha, 0.0
+            )
+            c = f / 16.0 * cos_sq_alpha * (4.0 + f * (4.0 - 3.0 * cos_sq_alpha))
+            new_lam = big_l + (1.0 - c) * f * sin_alpha * (
+                sigma
+                + c * sin_sigma * (cos_2sigma_m + c * cos_sigma * (-1.0 + 2.0 * cos_2sigma_m**2))
+            )
+            coincident = active & (sin_sigma == 0.0)  # the same point, written two ways
+            active &= ~coincident
+            diverged = active & (np.abs(new_lam) > math.pi)
+            done = active & ~diverged & (np.abs(new_lam - lam) < _TOLERANCE)
+            state[:, done] = np.stack([sin_sigma, cos_sigma, sigma, cos_sq_alpha, cos_2sigma_m])[
+                :, done
+            ]
+            converged |= done
+            lam = np.where(active, new_lam, lam)
+            active &= ~(done | diverged)
+    sin_sigma, cos_sigma, sigma, cos_sq_alpha, cos_2sigma_m = state
+    u_sq = cos_sq_alpha * (a * a - b * b) / (b * b)
+    big_a = 1.0 + u_sq / 16384.0 * (4096.0 + u_sq * (-768.0 + u_sq * (320.0 - 175.0 * u_sq)))
+    big_b = u_sq / 1024.0 * (256.0 + u_sq * (-128.0 + u_sq * (74.0 - 47.0 * u_sq)))
+    delta_sigma = (
+        big_b
+        * sin_sigma
+        * (
+            cos_2sigma_m
+            + big_b
+            / 4.0
+            * (
+                cos_sigma * (-1.0 + 2.0 * cos_2sigma_m**2)
+                - big_b
+                / 6.0
+                * cos_2sigma_m
+                * (-3.0 + 4.0 * sin_sigma**2)
+                * (-3.0 + 4.0 * cos_2sigma_m**2)
+            )
+        )
+    )
+    out = np.where(converged, b * big_a * (sigma - delta_sigma), 0.0).tolist()
+    for i in np.flatnonzero(~converged & ~((lon1 == lon2) & (lat1 == lat2))):
+        out[i] = geodesic_distance_m(lon1[i], lat1[i], lon2[i], lat2[i])  # did not converge
+    return out
 
 
 def _vincenty_inverse(lon1: float, lat1: float, lon2: float, lat2: float) -> float | None:

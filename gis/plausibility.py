@@ -131,8 +131,13 @@ def check_visit(
     target: tuple[float, float] | None = None,
     previous: PreviousVisit | None = None,
     thresholds: PlausibilityThresholds = DEFAULT_THRESHOLDS,
+    from_previous_m: float | None = None,
 ) -> VisitCheck:
-    """Flags for a visit at ``(lon, lat)`` at ``at`` (time-zone aware); an empty tuple if fine."""
+    """Flags for a visit at ``(lon, lat)`` at ``at`` (time-zone aware); an empty tuple if fine.
+
+    ``from_previous_m``: the distance from ``previous`` to this visit, when the caller has
+    measured it already (:func:`gis.distance.geodesic_distances_m`, for many visits at once).
+    """
     _aware(at, "at")
     flags: list[Flag] = []
     if mock_location is True:
@@ -178,7 +183,11 @@ def check_visit(
     from_previous = elapsed = speed = None
     if previous is not None:
         _aware(previous.at, "previous.at")
-        from_previous = geodesic_distance_m(previous.lon, previous.lat, lon, lat)
+        from_previous = (
+            from_previous_m
+            if from_previous_m is not None
+            else geodesic_distance_m(previous.lon, previous.lat, lon, lat)
+        )
         previous_accuracy, _ = _accuracy(previous.accuracy_m)
         allowance = margin + (previous_accuracy or 0.0)
         moved = max(0.0, from_previous - allowance)

@@ -37,7 +37,7 @@ from bureau.errors import InvalidInput
 from bureau.linking_defaults import linking_rules
 from bureau.scope import desk_for
 from gis.bbox import BBox
-from gis.distance import geodesic_distance_m
+from gis.distance import geodesic_distance_m, geodesic_distances_m
 from gis.flags import Flag
 from gis.linking import EnterpriseCandidate, LinkingRules, Suggestion, rank_candidates
 from gis.plausibility import PlausibilityThresholds, PreviousVisit, check_visit
@@ -595,12 +595,23 @@ def visit_flags(
     for inspector, entries in history.items():
         entries.sort(key=lambda item: item[0])
         times[inspector] = [at for at, _visit in entries]
-    out: dict[str, list[Flag]] = {}
+    # each visit's previous one: the inspector's last visit strictly before it (a binary
+    # search: a push holds hundreds of one inspector's visits); their distances in one go
+    previous_of: list[PreviousVisit | None] = []
     for fix in fixes:
-        # the inspector's last visit strictly before this one (a binary search: a push holds
-        # hundreds of one inspector's visits)
         before = bisect_left(times.get(fix.inspector_id, ()), fix.at)
-        previous = history[fix.inspector_id][before - 1][1] if before else None
+        previous_of.append(history[fix.inspector_id][before - 1][1] if before else None)
+    paired = [(p, f) for p, f in zip(previous_of, fixes, strict=True) if p is not None]
+    distances = iter(
+        geodesic_distances_m(
+            [p.lon for p, _f in paired],
+            [p.lat for p, _f in paired],
+            [f.lon for _p, f in paired],
+            [f.lat for _p, f in paired],
+        )
+    )
+    out: dict[str, list[Flag]] = {}
+    for fix, previous in zip(fixes, previous_of, strict=True):
         target = None
         geometry = targets.get((fix.target_kind, fix.target_ref or ""))
         if geometry is not None:
@@ -615,6 +626,7 @@ def visit_flags(
             target=target,
             previous=previous,
             thresholds=settings.visits,
+            from_previous_m=None if previous is None else next(distances),
         )
         if check.flags:
             out[fix.uid] = list(check.flags)

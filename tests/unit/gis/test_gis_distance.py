@@ -10,8 +10,15 @@ from __future__ import annotations
 import math
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from gis.distance import HALF_MERIDIAN_M, geodesic_distance_m, metres_to_degree_deltas
+from gis.distance import (
+    HALF_MERIDIAN_M,
+    geodesic_distance_m,
+    geodesic_distances_m,
+    metres_to_degree_deltas,
+)
 from gis.errors import GeometryError
 
 BERLIN = (13.4132, 52.5219)
@@ -137,3 +144,50 @@ class TestMetresToDegreeDeltas:
     def test_bad_arguments(self, lat: float, metres: float) -> None:
         with pytest.raises(ValueError):
             metres_to_degree_deltas(lat, metres)
+
+
+# -- many pairs at once ----------------------------------------------------------------------
+
+_LON = st.floats(min_value=-180.0, max_value=180.0)
+_LAT = st.floats(min_value=-90.0, max_value=90.0)
+_NEAR = st.floats(min_value=-0.05, max_value=0.05)
+
+
+@st.composite
+def _pairs(draw):
+    """Pairs across the globe, pairs a few metres to kilometres apart (what visits are), equal
+    points, poles, the antimeridian and nearly antipodal points."""
+    lon, lat = draw(_LON), draw(_LAT)
+    kind = draw(st.sampled_from(["any", "near", "equal", "antipodal", "pole"]))
+    if kind == "any":
+        return lon, lat, draw(_LON), draw(_LAT)
+    if kind == "near":
+        return (
+            lon,
+            lat,
+            max(-180.0, min(180.0, lon + draw(_NEAR))),
+            max(-90.0, min(90.0, lat + draw(_NEAR))),
+        )
+    if kind == "equal":
+        return lon, lat, lon, lat
+    if kind == "antipodal":
+        return lon, lat, lon + 180.0 - draw(_NEAR) / 10, -lat + draw(_NEAR) / 10
+    return lon, 90.0, draw(_LON), 90.0
+
+
+@settings(max_examples=300, deadline=None)
+@given(pairs=st.lists(_pairs(), min_size=1, max_size=40))
+def test_many_pairs_at_once_agree_with_one_at_a_time(pairs) -> None:
+    columns = list(zip(*pairs, strict=True))
+    together = geodesic_distances_m(*columns)
+    alone = [geodesic_distance_m(*pair) for pair in pairs]
+    assert together == pytest.approx(alone, abs=1e-6, rel=1e-12)
+    assert all(isinstance(d, float) for d in together)
+    assert [d == 0.0 for d in together] == [d == 0.0 for d in alone]
+
+
+def test_many_pairs_refuse_a_non_finite_value() -> None:
+    with pytest.raises(GeometryError) as refused:
+        geodesic_distances_m([120.0, 120.0], [31.0, math.nan], [120.1, 120.1], [31.0, 31.0])
+    assert refused.value.code == "not_a_number"
+    assert geodesic_distances_m([], [], [], []) == []
