@@ -17,7 +17,13 @@ ROOT = Path(__file__).resolve().parents[2]
 FIRST_PARTY = {"server", "schemas", "sync", "bureau", "gis"}
 
 ALLOWED = {
-    "gis": {"gis", "shapely", "sqlalchemy", "geoalchemy2"},
+    "gis": {
+        "gis",
+        "shapely",
+        "sqlalchemy",
+        "geoalchemy2",
+        "numpy",
+    },  # numpy: many distances at once
     "bureau": {"bureau", "gis", "shapely", "numpy"},  # numpy: type hints of shapely arrays
     "sync": {"sync", "bureau", "gis"},
     "schemas": {"schemas", "sync", "bureau", "gis", "marshmallow"},
