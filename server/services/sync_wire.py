@@ -2,16 +2,26 @@
 
 A wire record is ``{"id": uid, "version": n, …fields…}`` (docs/sync-protocol.md §2). It is
 built in Python for push answers, merges and conflict reviews, and in SQL for pulls: a pull
-page holds up to a thousand records, and having the database write each one's JSON (PostgreSQL
-``json_build_object``, SQLite ``json_object``) costs a fraction of decoding the columns into
-Python objects and encoding them again. Both renderings come from the same field list below,
-and ``tests/integration/test_sync_wire.py`` holds them to the same values on both backends,
-value for value: timestamps as ``YYYY-MM-DDTHH:MM:SS[.ffffff]Z``, points as GeoJSON with seven
-decimals, floats exact, booleans as booleans.
+page holds up to a thousand records, and having the database write each one's JSON costs a
+fraction of decoding the columns into Python objects and encoding them again. Both renderings
+come from the same field list below, and ``tests/integration/test_sync_wire.py`` holds them to
+the same values on both backends, value for value: timestamps as
+``YYYY-MM-DDTHH:MM:SS[.ffffff]Z``, points as GeoJSON with seven decimals, floats exact,
+booleans as booleans.
+
+On PostgreSQL the record is one string concatenation, ``'{"id":' || to_json(uid)::text ||
+',"version":' || version::text || …``, not ``json_build_object``: that function looks up how
+to write each of its arguments, field names included, on every row, and the lookups cost more
+than the writing. Server time for 10,000 visit rows (PostgreSQL 15, EXPLAIN ANALYZE, best of
+5): ``json_build_object`` 33 ms (32 with the timestamp below), ``row_to_json`` of a subselect
+25 ms, the concatenation 17 ms, the bare columns 2 ms; a page of 1,000 changes went from 3.7 to
+2.1 ms. SQLite's ``json_object`` has no such cost and stays: there the same concatenation
+is slower (10,000 visit rows read in process: 39 ms with ``json_object``, 48 ms concatenated).
 """
 
 from __future__ import annotations
 
+import json
 import operator
 import struct
 from collections.abc import Callable, Mapping
@@ -22,7 +32,6 @@ from typing import Any
 import shapely
 import sqlalchemy as sa
 from geoalchemy2.shape import to_shape
-from sqlalchemy.dialects import postgresql
 
 from gis.geometry import to_geojson
 
@@ -180,31 +189,82 @@ def sql_record(entity: str, columns: dict[str, Any], dialect: str) -> sa.ColumnE
 
     ``columns`` maps a field's column key to the SQL column to read it from.
     """
+    if dialect == "postgresql":
+        return _pg_record(entity, columns)
     pairs: list[Any] = []
     for f in WIRE_FIELDS[entity]:
-        pairs += [sa.literal(f.name), _sql_value(f.kind, columns[f.column], dialect)]
-    if dialect == "postgresql":
-        return sa.cast(sa.func.json_build_object(*pairs), sa.Text)
+        pairs += [sa.literal(f.name), _sqlite_value(f.kind, columns[f.column])]
     return sa.func.json_object(*pairs, type_=sa.Text)
 
 
-def _sql_value(kind: str, column: Any, dialect: str) -> Any:
-    if dialect == "postgresql":
-        return _pg_value(kind, column)
-    return _sqlite_value(kind, column)
+def _pg_record(entity: str, columns: dict[str, Any]) -> sa.ColumnElement[str]:
+    """``'{"id":' || to_json(uid)::text || ',"version":' || version::text || … || '}'``.
+
+    One concatenation per row: each value written as JSON text by the cheapest function that
+    is exact for its type, a nullable column's NULL written ``null`` (in SQL, ``'x' || NULL``
+    is NULL: a record left NULL would read as a deletion). Which columns are nullable is the
+    models' word; ``test_sync_wire`` holds the migrated schema to it.
+    """
+    pieces: list[str | sa.ColumnElement[str]] = []
+    for n, f in enumerate(WIRE_FIELDS[entity]):
+        column = columns[f.column]
+        pieces.append(("{" if n == 0 else ",") + json.dumps(f.name) + ":")
+        value = _pg_value(f.kind, column)
+        if column.nullable:
+            pieces.append(sa.func.coalesce(_pg_join(value), _pg_text("null"), type_=sa.Text))
+        else:
+            pieces += value
+    pieces.append("}")
+    return _pg_join(pieces)
 
 
-def _pg_value(kind: str, column: Any) -> Any:
+def _pg_value(kind: str, column: Any) -> list[str | sa.ColumnElement[str]]:
+    """The JSON text of ``column`` (when not NULL) as pieces to join; a ``str`` is a constant.
+
+    None of these depends on session settings but floats, which print shortest and exact
+    while ``extra_float_digits`` is above 0 (the default 1; 0 would round them to 15 digits).
+    """
     if kind == "time":
-        utc = sa.func.timezone("UTC", column)
-        whole = sa.func.to_char(utc, 'YYYY-MM-DD"T"HH24:MI:SS')
-        fraction = sa.case(
-            (sa.func.to_char(utc, "US") == "000000", ""), else_=sa.func.to_char(utc, ".US")
-        )
-        return sa.case((column.is_(None), None), else_=whole + fraction + "Z")
+        # In UTC by a fixed offset (no zone lookup, whatever TimeZone says), by one to_char
+        # (not DateStyle's text form); a fraction of .000000 is dropped, any other kept whole.
+        # to_char is NULL only for ±infinity, which Python cannot hold and no write stores.
+        utc = sa.func.timezone(sa.literal_column("INTERVAL '0'"), column)
+        text = sa.func.to_char(utc, _pg_text('YYYY-MM-DD"T"HH24:MI:SS.US'), type_=sa.Text)
+        return ['"', sa.func.replace(text, _pg_text(".000000"), _pg_text(""), type_=sa.Text), 'Z"']
     if kind == "point":
-        return sa.cast(sa.func.ST_AsGeoJSON(column, POINT_DECIMALS), postgresql.JSON)
-    return column  # float8 prints exact and shortest; json and boolean embed as themselves
+        decimals = sa.literal_column(str(POINT_DECIMALS))
+        return [sa.func.ST_AsGeoJSON(column, decimals, type_=sa.Text)]
+    if kind in ("float", "bool", "json"):
+        # float8 prints shortest and exact (finite ones: NaN would not be JSON, and the only
+        # float column takes finite values only), a boolean true/false, json as stored
+        return [sa.cast(column, sa.Text)]
+    if isinstance(column.type, sa.Integer):
+        return [sa.cast(column, sa.Text)]
+    if isinstance(column.type, sa.String):
+        return [sa.cast(sa.func.to_json(column), sa.Text)]  # quoted and escaped
+    raise TypeError(f"no JSON rendering for {column} ({column.type})")
+
+
+def _pg_text(value: str) -> sa.ColumnElement[str]:
+    """A fixed string (field names, formats) written into the statement as a constant."""
+    if "\\" in value:  # would read differently with standard_conforming_strings off
+        raise ValueError(f"no backslashes in SQL constants: {value!r}")
+    return sa.literal_column("'" + value.replace("'", "''") + "'", sa.Text)
+
+
+def _pg_join(pieces: list[str | sa.ColumnElement[str]]) -> sa.ColumnElement[str]:
+    """``a || b || …``, adjacent constants merged into one."""
+    merged: list[str | sa.ColumnElement[str]] = []
+    for piece in pieces:
+        if isinstance(piece, str) and merged and isinstance(merged[-1], str):
+            merged[-1] += piece
+        else:
+            merged.append(piece)
+    exprs = [_pg_text(p) if isinstance(p, str) else p for p in merged]
+    out = exprs[0]
+    for expr in exprs[1:]:
+        out = out.concat(expr)  # associative: written without nested parentheses
+    return out
 
 
 def _sqlite_value(kind: str, column: Any) -> Any:
