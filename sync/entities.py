@@ -35,7 +35,8 @@ NOTIFIED_BY = tuple(REPLY_METHODS)
 #: a photo's name: its SHA-256 as lower-case hex (use ``fullmatch``: ``$`` would let a
 #: trailing newline through)
 SHA256_HEX = re.compile(r"[0-9a-f]{64}")
-_UUID_TEXT = re.compile(r"[0-9a-fA-F-]{32,36}")
+#: a record id: a UUID, with or without its hyphens (``fullmatch``)
+UUID_TEXT = re.compile(r"[0-9a-fA-F-]{32,36}")
 
 
 class FieldProblem(ValueError):
@@ -153,7 +154,7 @@ def photo_list(value: Any, _ctx: Context) -> list[str]:
 
 
 def uuid_text(value: Any, _ctx: Context) -> str:
-    if not isinstance(value, str) or not _UUID_TEXT.fullmatch(value):
+    if not isinstance(value, str) or not UUID_TEXT.fullmatch(value):
         raise FieldProblem("must be a record id (UUID)")
     return value.lower()
 

@@ -554,23 +554,23 @@ def _previous_fixes(
     mine = Visit.inspector_id.in_(inspectors)
     if stored:
         mine = sa.and_(mine, sa.not_(one_of(db.session, Visit.uid, [f.uid for f in fixes])))
-    rows = list(
-        db.session.execute(
-            sa.select(*columns).where(mine, Visit.visited_at >= first, Visit.visited_at < last)
+    during = sa.select(*columns).where(mine, Visit.visited_at >= first, Visit.visited_at < last)
+    # the last one before: read backwards along the (inspector, visited_at) index, one row
+    last_before = [
+        sa.select(*columns)
+        .where(
+            mine,
+            Visit.inspector_id == inspector,
+            Visit.visited_at >= first - PREVIOUS_VISIT_WINDOW,
+            Visit.visited_at < first,
         )
-    )
-    for inspector in inspectors:
-        rows += db.session.execute(
-            sa.select(*columns)
-            .where(
-                mine,
-                Visit.inspector_id == inspector,
-                Visit.visited_at >= first - PREVIOUS_VISIT_WINDOW,
-                Visit.visited_at < first,
-            )
-            .order_by(Visit.visited_at.desc(), Visit.id.desc())
-            .limit(1)
-        ).all()
+        .order_by(Visit.visited_at.desc())
+        .limit(1)
+        .subquery()
+        for inspector in inspectors
+    ]
+    query = sa.union_all(during, *(sa.select(*part.c) for part in last_before))
+    rows = db.session.execute(query).all()
     out: dict[int, list[tuple[datetime, PreviousVisit]]] = {}
     for inspector, lon, lat, at, accuracy in rows:
         out.setdefault(inspector, []).append((at, PreviousVisit(lon, lat, at, accuracy)))

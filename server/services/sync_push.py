@@ -67,6 +67,7 @@ from sync.cursor import BadCursor, Cursor, parse_cursor, scope_key
 from sync.entities import (
     ENTITIES,
     SCHEMA_VERSIONS,
+    UUID_TEXT,
     Context,
     InvalidFields,
     validate_fields,
@@ -143,6 +144,12 @@ class Outcome:
 
 def rejected(mutation: dict, code: str, message: str, errors=None) -> Outcome:
     return Outcome(mutation, "rejected", code=code, message=message, errors=errors)
+
+
+def bad_record_id(mutation: dict) -> Outcome:
+    """Record ids are UUIDs (docs/sync-protocol.md §2); pull pages write them into their JSON
+    as they are, so anything else is refused at the door."""
+    return rejected(mutation, "invalid_record_id", "record_id must be a UUID the device generated")
 
 
 class BatchProcessor:
@@ -364,6 +371,8 @@ class BatchProcessor:
         return outcomes
 
     def _apply_one(self, m: dict[str, Any], schema_version: int) -> Outcome:
+        if not UUID_TEXT.fullmatch(m["record_id"]):
+            return bad_record_id(m)
         if schema_version not in SCHEMA_VERSIONS:
             return rejected(
                 m,
@@ -577,6 +586,9 @@ class BatchProcessor:
         outcomes: dict[str, Outcome] = {}
         valid: list[tuple[dict, dict, datetime]] = []
         for m in mutations:
+            if not UUID_TEXT.fullmatch(m["record_id"]):
+                outcomes[m["id"]] = bad_record_id(m)
+                continue
             fields = m.get("fields") or {}
             quick = quick_visit(fields, self.context)
             if quick is not None:
@@ -588,15 +600,16 @@ class BatchProcessor:
                 outcomes[m["id"]] = rejected(m, "invalid_fields", str(error), errors=error.errors)
                 continue
             valid.append((m, values, _parse_time(values["visited_at"])))
+        # A record id a stored visit has already is left to the unique index: the INSERT then
+        # fails and the lot goes one by one, each refused or applied on its own (see
+        # _insert_bulk). That happens only when a device re-sends a visit under a new mutation
+        # id; looking up 500 ids on every push cost more than the rest of the bookkeeping.
         uids = [m["record_id"].lower() for m, _v, _at in valid]
         taken = set(
             db.session.execute(
-                sa.union_all(
-                    sa.select(Visit.uid).where(one_of(db.session, Visit.uid, uids)),
-                    sa.select(SyncTombstone.record_uid).where(
-                        SyncTombstone.entity == "visit",
-                        one_of(db.session, SyncTombstone.record_uid, uids),
-                    ),
+                sa.select(SyncTombstone.record_uid).where(
+                    SyncTombstone.entity == "visit",
+                    one_of(db.session, SyncTombstone.record_uid, uids),
                 )
             ).scalars()
         )

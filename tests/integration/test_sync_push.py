@@ -53,6 +53,44 @@ def test_visit_applied_once_however_often_the_batch_is_sent(demo_app, inspector)
     assert count(demo_app, Visit) == before + 1
 
 
+def test_a_visit_sent_again_under_a_new_mutation_id_is_refused_and_its_batch_applies(
+    demo_app, inspector
+):
+    first, _ = inspector.push(inspector.mutation("visit", "create", visit_fields()))
+    again = first["results"][0]["record_id"]
+    before = count(demo_app, Visit)
+    answer, _ = inspector.push(
+        inspector.mutation("visit", "create", visit_fields()),
+        inspector.mutation("visit", "create", visit_fields(), record_id=again.upper()),
+        inspector.mutation("visit", "create", visit_fields()),
+    )
+    assert [(r["outcome"], r["code"]) for r in answer["results"]] == [
+        ("applied", None),
+        ("rejected", "already_exists"),
+        ("applied", None),
+    ]
+    assert count(demo_app, Visit) == before + 2
+
+
+def test_a_record_id_that_is_not_a_uuid_is_refused_and_pulls_stay_valid_json(
+    demo_app, demo_client, inspector
+):
+    odd = 'ab"c\\d-0000-0000-0000-000000000000'
+    answer, _ = inspector.push(
+        inspector.mutation("visit", "create", visit_fields(), record_id=odd),
+        inspector.mutation("complaint", "create", complaint_fields(), record_id="r1"),
+        inspector.mutation("visit", "create", visit_fields()),
+    )
+    assert [(r["outcome"], r["code"]) for r in answer["results"]] == [
+        ("rejected", "invalid_record_id"),
+        ("rejected", "invalid_record_id"),
+        ("applied", None),
+    ]
+    leader = Device.for_user(demo_app, demo_client, "leader")
+    ids = {change["record_id"] for change in leader.pull_all()}  # every page parses
+    assert answer["results"][2]["record_id"] in ids and odd.lower() not in ids
+
+
 def test_datum_is_converted_and_the_original_kept(demo_app, inspector):
     fields = visit_fields()
     fields["location"] = {"type": "Point", "coordinates": [119.955, 31.748], "datum": "gcj02"}
