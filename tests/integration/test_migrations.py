@@ -64,3 +64,31 @@ def test_downgrade_to_empty_and_back(databases):
         assert differences(engine) == []
     finally:
         engine.dispose()
+
+
+def test_batch_id_lists_are_compressed_with_lz4_where_postgresql_has_it(databases):
+    engine = create_engine(databases.empty_url())
+    try:
+        upgrade(engine)
+        if engine.dialect.name != "postgresql":
+            return  # SQLite does not compress
+        with engine.connect() as connection:
+            has_lz4 = connection.execute(
+                sa.text(
+                    "SELECT 'lz4' = ANY(enumvals) FROM pg_settings"
+                    " WHERE name = 'default_toast_compression'"
+                )
+            ).scalar()
+            methods = dict(
+                connection.execute(
+                    sa.text(
+                        "SELECT attname, attcompression FROM pg_attribute"
+                        " WHERE attrelid = 'sync_batch'::regclass"
+                        " AND attname IN ('mutation_ids', 'created')"
+                    )
+                ).all()
+            )
+        assert has_lz4  # PostgreSQL 15 from Debian is built with LZ4
+        assert methods == {"mutation_ids": "l", "created": "l"}
+    finally:
+        engine.dispose()
