@@ -234,7 +234,7 @@ def check_visit(
                 )
 
     return VisitCheck(
-        flags=tuple(sorted(flags, key=lambda f: FLAG_CODES.index(f.code))),
+        flags=tuple(sorted(flags, key=lambda f: FLAG_CODES.index(f.code))) if flags else (),
         accuracy_m=accuracy,
         distance_to_target_m=to_target,
         distance_from_previous_m=from_previous,
