@@ -35,7 +35,7 @@ def one_of(session: Session, column: sa.ColumnElement, values: Sequence[Any]) ->
 
 
 def _array_literal(element_type: sa.types.TypeEngine, values: Sequence[Any]) -> sa.BindParameter:
-    """``values`` as one text parameter holding a PostgreSQL array literal, cast to an array.
+    """``values`` as one parameter holding a PostgreSQL array literal, typed as the array.
 
     psycopg adapts a Python list element by element, about 0.9 µs each (0.45 ms for a push's
     500 ids, four times a push); joining the literal here costs a fifth of that. Every element
