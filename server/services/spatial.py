@@ -14,6 +14,7 @@ from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -530,6 +531,40 @@ def _targets(fixes: Sequence[VisitFix]) -> dict[tuple[str, str], Any]:
     return found
 
 
+@lru_cache(maxsize=2)
+def _history_statement(stored: bool) -> sa.CompoundSelect:
+    """One inspector's stored visits that can be the one just before a visit at a time in
+    [``:first``, ``:last``]: those from ``:first`` up to ``:last``, and the last one before
+    ``:first`` (not before ``:start``), read backwards along the (inspector, visited_at)
+    index. With ``stored``, the visits ``:excluded`` (the ones being judged) are left out.
+    Built once: a push runs it every time, and building it cost more than running it."""
+    columns = (
+        Visit.inspector_id,
+        sa.func.ST_X(Visit.location),
+        sa.func.ST_Y(Visit.location),
+        Visit.visited_at,
+        Visit.accuracy_m,
+    )
+    mine = Visit.inspector_id == sa.bindparam("inspector")
+    if stored:
+        mine = sa.and_(mine, Visit.uid.not_in(sa.bindparam("excluded", expanding=True)))
+    during = sa.select(*columns).where(
+        mine, Visit.visited_at >= sa.bindparam("first"), Visit.visited_at < sa.bindparam("last")
+    )
+    last_before = (
+        sa.select(*columns)
+        .where(
+            mine,
+            Visit.visited_at >= sa.bindparam("start"),
+            Visit.visited_at < sa.bindparam("first"),
+        )
+        .order_by(Visit.visited_at.desc())
+        .limit(1)
+        .subquery()
+    )
+    return sa.union_all(during, sa.select(*last_before.c))
+
+
 def _previous_fixes(
     fixes: Sequence[VisitFix], stored: bool = True
 ) -> dict[int, list[tuple[datetime, PreviousVisit]]]:
@@ -539,41 +574,25 @@ def _previous_fixes(
     :data:`PREVIOUS_VISIT_WINDOW`. Any earlier one is nobody's previous visit, since that last
     one comes after it; a day's outbox pushed at once would otherwise read back hundreds.
     """
-    inspectors = sorted({f.inspector_id for f in fixes if f.inspector_id is not None})
-    if not inspectors:
-        return {}
-    first = min(f.at for f in fixes)
-    last = max(f.at for f in fixes)
-    columns = (
-        Visit.inspector_id,
-        sa.func.ST_X(Visit.location),
-        sa.func.ST_Y(Visit.location),
-        Visit.visited_at,
-        Visit.accuracy_m,
-    )
-    mine = Visit.inspector_id.in_(inspectors)
-    if stored:
-        mine = sa.and_(mine, sa.not_(one_of(db.session, Visit.uid, [f.uid for f in fixes])))
-    during = sa.select(*columns).where(mine, Visit.visited_at >= first, Visit.visited_at < last)
-    # the last one before: read backwards along the (inspector, visited_at) index, one row
-    last_before = [
-        sa.select(*columns)
-        .where(
-            mine,
-            Visit.inspector_id == inspector,
-            Visit.visited_at >= first - PREVIOUS_VISIT_WINDOW,
-            Visit.visited_at < first,
-        )
-        .order_by(Visit.visited_at.desc())
-        .limit(1)
-        .subquery()
-        for inspector in inspectors
-    ]
-    query = sa.union_all(during, *(sa.select(*part.c) for part in last_before))
-    rows = db.session.execute(query).all()
+    by_inspector: dict[int, list[VisitFix]] = {}
+    for fix in fixes:
+        if fix.inspector_id is not None:
+            by_inspector.setdefault(fix.inspector_id, []).append(fix)
     out: dict[int, list[tuple[datetime, PreviousVisit]]] = {}
-    for inspector, lon, lat, at, accuracy in rows:
-        out.setdefault(inspector, []).append((at, PreviousVisit(lon, lat, at, accuracy)))
+    for inspector, own in by_inspector.items():
+        first = min(f.at for f in own)
+        values = {
+            "inspector": inspector,
+            "first": first,
+            "last": max(f.at for f in own),
+            "start": first - PREVIOUS_VISIT_WINDOW,
+        }
+        if stored:
+            values["excluded"] = [f.uid for f in own]
+        rows = db.session.execute(_history_statement(stored), values)
+        out[inspector] = [
+            (at, PreviousVisit(lon, lat, at, accuracy)) for _i, lon, lat, at, accuracy in rows
+        ]
     return out
 
 

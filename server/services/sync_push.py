@@ -17,6 +17,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -146,6 +147,16 @@ def rejected(mutation: dict, code: str, message: str, errors=None) -> Outcome:
     return Outcome(mutation, "rejected", code=code, message=message, errors=errors)
 
 
+@lru_cache(maxsize=2)
+def _claim_statement(dialect: str) -> sa.Insert:
+    """``INSERT … ON CONFLICT (device_id, batch_seq) DO NOTHING RETURNING id``, built once."""
+    table = SyncBatch.__table__
+    insert = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+    return insert.on_conflict_do_nothing(index_elements=["device_id", "batch_seq"]).returning(
+        table.c.id
+    )
+
+
 def bad_record_id(mutation: dict) -> Outcome:
     """Record ids are UUIDs (docs/sync-protocol.md §2); pull pages write them into their JSON
     as they are, so anything else is refused at the door."""
@@ -225,16 +236,8 @@ class BatchProcessor:
 
     def _claim_batch(self, values: dict[str, Any]) -> int | None:
         """Insert the batch's row unless (device, batch_seq) exists; its id, or None."""
-        table = SyncBatch.__table__
-        if db.session.get_bind().dialect.name == "postgresql":
-            insert = postgresql.insert(table)
-        else:
-            insert = sqlite.insert(table)
-        return db.session.execute(
-            insert.values(values)
-            .on_conflict_do_nothing(index_elements=["device_id", "batch_seq"])
-            .returning(table.c.id)
-        ).scalar_one_or_none()
+        statement = _claim_statement(db.session.get_bind().dialect.name)
+        return db.session.execute(statement, values).scalar_one_or_none()
 
     # -- checks that refuse the whole batch --------------------------------------------------
 
