@@ -15,7 +15,13 @@ from pathlib import Path
 from bureau.errors import InvalidInput
 from bureau.importing import count_rows, read_rows
 from server.extensions import db
-from server.services.registry import StationLocator, WriteCounts, check_values, write_records
+from server.services.registry import (
+    StationLocator,
+    WriteCounts,
+    changes_rosters,
+    check_values,
+    write_records,
+)
 
 
 @dataclass
@@ -81,7 +87,7 @@ def run_import(
 
     def flush() -> None:
         if pending and not (all_or_nothing and report.rejections):
-            report.counts.add(write_records(kind, pending, locator))
+            report.counts.add(write_records(kind, pending, locator, refresh_rosters=False))
         pending.clear()
 
     try:
@@ -109,6 +115,11 @@ def run_import(
             report.counts = WriteCounts()
             return report
         flush()
+        if changes_rosters(kind, report.counts):
+            # once for the whole file, not once per batch of it
+            from server.services.outreach import refresh_current_rosters
+
+            refresh_current_rosters()
         db.session.commit()
     except BaseException:
         db.session.rollback()

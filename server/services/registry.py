@@ -158,9 +158,15 @@ def check_values(kind: str, record: Any, locator: StationLocator) -> None:
 
 
 def write_records(
-    kind: str, records: Iterable[Any], locator: StationLocator | None = None
+    kind: str,
+    records: Iterable[Any],
+    locator: StationLocator | None = None,
+    *,
+    refresh_rosters: bool = True,
 ) -> WriteCounts:
-    """Insert or update ``records`` (one batch) in the current transaction."""
+    """Insert or update ``records`` (one batch) in the current transaction; then recompute the
+    rosters of the rounds under way, unless the caller does that once after many batches
+    (``refresh_rosters=False``: an import)."""
     model, key_name, geometry_column = KINDS[kind]
     locator = locator or StationLocator.load()
     records = list(records)
@@ -230,12 +236,17 @@ def write_records(
     db.session.add_all(tombstones)
     db.session.flush()
     counts.keys = keys
-    if kind != "stations" and (counts.inserted or counts.updated):
+    if refresh_rosters and changes_rosters(kind, counts):
         # who must be visited follows the registry (deputies, key enterprises, new projects)
         from server.services.outreach import refresh_current_rosters  # outreach reads registry
 
         refresh_current_rosters()
     return counts
+
+
+def changes_rosters(kind: str, counts: WriteCounts) -> bool:
+    """Can writing these records change who must be visited?"""
+    return kind != "stations" and bool(counts.inserted or counts.updated)
 
 
 #: registry kinds that devices sync, and their entity names in the sync protocol

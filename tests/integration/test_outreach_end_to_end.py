@@ -252,3 +252,44 @@ def test_a_bad_round_is_refused_whole_and_nothing_is_planned(demo_app, demo_clie
     assert unknown["errors"] == {"stations": ["unknown station"]}
     desk.call("qs_staff", "POST", "/outreach/rounds", {**bad, "name": "x"}, status=403)
     assert desk.call("officer", "GET", "/outreach/rounds")["items"] == []
+
+
+def test_an_import_brings_its_new_people_onto_the_rosters_under_way(
+    demo_app, demo_client, monkeypatch, tmp_path
+):
+    from click.testing import CliRunner
+
+    from server.cli import main
+    from tests.integration.helpers import use_app_env
+
+    desk = Desk(demo_app, demo_client)
+    today = date.today()
+    planned = desk.call(
+        "officer",
+        "POST",
+        "/outreach/rounds",
+        {
+            "name": "第四季度走访",
+            "starts_on": str(today - timedelta(days=1)),
+            "ends_on": str(today + timedelta(days=30)),
+            "stations": [QINGSHAN],
+            "enters": ALL_ENTERS,
+        },
+        status=201,
+    )
+    before = desk.call("qs_staff", "GET", f"/outreach/rounds/{planned['id']}/roster?page_size=500")
+    csv = tmp_path / "people.csv"
+    csv.write_text(
+        "ref,name,category,phone,address,lon,lat,station_code\n"
+        "NEW-1,新代表甲,deputy,18800000001,青山镇1号,119.93,31.70,320481101\n"
+        "NEW-2,新代表乙,conduct_supervisor,18800000002,青山镇2号,119.94,31.71,320481101\n",
+        encoding="utf-8",
+    )
+    use_app_env(monkeypatch, demo_app)
+    result = CliRunner().invoke(
+        main, ["import", "people", str(csv), "--batch-size", "1"], catch_exceptions=False
+    )
+    assert "2 inserted" in result.output, result.output
+    after = desk.call("qs_staff", "GET", f"/outreach/rounds/{planned['id']}/roster?page_size=500")
+    added = {e["subject_key"] for e in after["items"]} - {e["subject_key"] for e in before["items"]}
+    assert added == {"person:NEW-1", "person:NEW-2"}
