@@ -50,7 +50,7 @@ from server.services.casework_sync import (
     log_device_status,
     register_from_device,
 )
-from server.services.outreach import mark_visited
+from server.services.outreach import mark_visited, refresh_current_rosters
 from server.services.registry import StationLocator
 from server.services.sequence import SeqAllocator
 from server.services.spatial import (
@@ -182,6 +182,7 @@ class BatchProcessor:
         self._bulk_fixes: list[VisitFix] = []
         self._bulk_outcomes: list[Outcome] = []
         self._batch_row: SyncBatch | None = None
+        self._complainant_seen = False
 
     # -- entry point ------------------------------------------------------------------------
 
@@ -219,6 +220,8 @@ class BatchProcessor:
         self._check_scope(mutations)
         batch_row = self._batch_row = SyncBatch(id=batch_id, **values)
         outcomes = self._decide(mutations, batch["schema_version"], batch_id)
+        if self._complainant_seen:
+            refresh_current_rosters(self.now)  # once per push, as the desk does per intake
         cursor_out = self._cursor_after(batch.get("cursor"))
         batch_row.cursor_out = cursor_out
         table = SyncBatch.__table__
@@ -565,6 +568,8 @@ class BatchProcessor:
         if entity == "complaint":
             analyse_complaint(row, self.spatial, self._station_locator())
             register_from_device(row, values, self.actor, self.now, self.seq)
+            # a complainant who came back joins the must-visit rosters (see process)
+            self._complainant_seen = self._complainant_seen or bool(values.get("complainant_phone"))
         elif entity == "visit":
             store_visit_flags(visit_flags(fixes_of([row]), self.spatial))
         record = adapter.to_wire(row)

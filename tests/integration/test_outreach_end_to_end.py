@@ -293,3 +293,40 @@ def test_an_import_brings_its_new_people_onto_the_rosters_under_way(
     after = desk.call("qs_staff", "GET", f"/outreach/rounds/{planned['id']}/roster?page_size=500")
     added = {e["subject_key"] for e in after["items"]} - {e["subject_key"] for e in before["items"]}
     assert added == {"person:NEW-1", "person:NEW-2"}
+
+
+def test_a_complainant_who_comes_back_through_the_phones_joins_the_rosters(demo_app, demo_client):
+    desk = Desk(demo_app, demo_client)
+    today = date.today()
+    planned = desk.call(
+        "officer",
+        "POST",
+        "/outreach/rounds",
+        {
+            "name": "第四季度走访",
+            "starts_on": str(today - timedelta(days=1)),
+            "ends_on": str(today + timedelta(days=30)),
+            "stations": [QINGSHAN],
+            "enters": ALL_ENTERS,
+        },
+        status=201,
+    )
+    url = f"/outreach/rounds/{planned['id']}/roster?page_size=500"
+    before = {e["subject_key"] for e in desk.call("qs_staff", "GET", url)["items"]}
+    phone = desk.phone("qs_inspector")
+    for text in ("夜间施工噪声", "又在夜间施工"):
+        phone.create(
+            "complaint",
+            {
+                "category": "noise",
+                "description": text,
+                "location": {"type": "Point", "coordinates": [119.93, 31.70]},
+                "complainant_phone": "13911112222",
+                "receipt_method": "in_person",
+            },
+        )
+    phone.sync()
+    after = desk.call("qs_staff", "GET", url)["items"]
+    added = [e for e in after if e["subject_key"] not in before]
+    assert [e["category"] for e in added] == ["repeat_complainant"]
+    assert added[0]["phone"] == "139****2222"
