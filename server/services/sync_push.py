@@ -436,6 +436,13 @@ class BatchProcessor:
             return None
         return entry
 
+    def _may_cite_visit(self, uid: str) -> bool:
+        """May a complaint say it was raised during visit ``uid``? Not during another station's
+        visit. One not stored yet is fine: the phone may save the complaint before the visit
+        it was raised in, and the visit then comes later in this batch or in another one."""
+        found = db.session.execute(sa.select(Visit.station_id).where(Visit.uid == uid)).first()
+        return found is None or self.actor.sees(found[0])
+
     def _station_locator(self) -> StationLocator:
         if self._locator is None:
             self._locator = StationLocator.load()
@@ -484,6 +491,10 @@ class BatchProcessor:
                 received_at=self.now,
             )
         elif entity == "complaint":
+            if values.get("visit_id") and not self._may_cite_visit(values["visit_id"]):
+                return rejected(
+                    m, "forbidden", f"visit {values['visit_id']} belongs to another station"
+                )
             location, original = point_in(values.get("location"))
             row = Complaint(
                 **common,

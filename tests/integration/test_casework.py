@@ -3,6 +3,8 @@ nothing, complainant privacy and the audit log."""
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 from sync.client import DeviceClient
@@ -317,3 +319,32 @@ def test_a_complaint_raised_in_the_field_is_a_case_whose_complainant_stays_at_th
         record = device.record("complaint", receipted)
         assert "complainant_name" not in record and "complainant_phone" not in record
         assert "周大爷" not in str(record)
+
+
+def test_a_complaint_raised_during_a_visit_may_cite_its_own_stations_visits_only(desk):
+    phone = desk.phone("qs_inspector")
+    visit = {
+        "target_kind": "place",
+        "location": {"type": "Point", "coordinates": QINGSHAN},
+        "accuracy_m": 8.0,
+        "visited_at": "2026-11-25T09:00:00+08:00",
+    }
+    elsewhere = desk.phone("bh_inspector")
+    theirs = elsewhere.create(
+        "visit", {**visit, "location": {"type": "Point", "coordinates": [120.02, 31.69]}}
+    )
+    elsewhere.sync()
+    complaint = {
+        "category": "noise",
+        "description": "巡查中村民反映噪声",
+        "location": {"type": "Point", "coordinates": QINGSHAN},
+    }
+    cites_theirs = phone.create("complaint", {**complaint, "visit_id": theirs})
+    # saved before the visit it was raised in: the visit follows in the same push
+    later = str(uuid.uuid4())
+    cites_later = phone.create("complaint", {**complaint, "visit_id": later})
+    phone.create("visit", visit, record_id=later)
+    phone.sync()
+    (refused,) = phone.rejected()
+    assert refused.record_id == cites_theirs and refused.outcome["code"] == "forbidden"
+    assert desk.call("qs_staff", "GET", f"/cases/{cites_later}")["raised_in_visit"] == later
