@@ -4,8 +4,9 @@
 
 It starts a throwaway PostGIS cluster (or uses ``FIELDSYNC_TEST_POSTGRES_ADMIN_URL``), loads the
 demo county, runs ``gunicorn 'server:create_app()'`` on a loopback port, and has N simulated
-devices (processes with their own keep-alive connections) push batches of visits over HTTP,
-then N county-level devices pull everything. Each device's batches are built and encoded
+devices (processes with their own keep-alive connections) push batches of visits over HTTP
+(each device's visits a minute apart, as a day or two offline fills an outbox), then N
+county-level devices pull everything. Each device's batches are built and encoded
 before the clock starts, as a phone fills its outbox offline, so the figures time the server
 rather than the load generator; answers are decoded (orjson) inside the timing.
 
