@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
@@ -56,30 +56,59 @@ def _unauthorized(message: str):
     abort(401, message=message, headers={"WWW-Authenticate": 'Bearer realm="fieldsync"'})
 
 
+#: the caller behind a token hash, read at Core level: every request runs it, and loading the
+#: device, its user and the user's station as ORM objects cost a fifth of a pull page's time
+_CALLER = (
+    sa.select(
+        Device.id,
+        Device.revoked_at,
+        Device.last_seen_at,
+        User.id,
+        User.role,
+        User.station_id,
+        User.is_active,
+    )
+    .join(User, User.id == Device.user_id)
+    .where(Device.token_hash == sa.bindparam("token_hash"))
+)
+
+
 def authenticate_request() -> None:
-    """``before_request`` for every protected blueprint: sets ``g.actor`` and ``g.device``."""
+    """``before_request`` for every protected blueprint: sets ``g.actor`` and ``g.device_id``."""
     if request.method == "OPTIONS":
         return
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         _unauthorized("Send a device token: 'Authorization: Bearer <token>'.")
-    device = db.session.execute(
-        sa.select(Device).where(Device.token_hash == token_hash(token.strip()))
-    ).scalar_one_or_none()
-    if device is None:
+    caller = (
+        db.session.connection()
+        .execute(_CALLER, {"token_hash": token_hash(token.strip())})
+        .one_or_none()
+    )
+    if caller is None:
         _unauthorized("The device token is not known.")
-    if device.revoked_at is not None:
+    device_id, revoked_at, last_seen_at, user_id, role, station_id, is_active = caller
+    if revoked_at is not None:
         _unauthorized("The device token was revoked; register the device again.")
-    user: User = device.user
-    if not user.is_active:
+    if not is_active:
         _unauthorized("The device's user account is deactivated.")
     now = utcnow()
-    if device.last_seen_at is None or now - device.last_seen_at > LAST_SEEN_RESOLUTION:
-        device.last_seen_at = now
+    if last_seen_at is None or now - _utc(last_seen_at) > LAST_SEEN_RESOLUTION:
+        db.session.execute(sa.update(Device).where(Device.id == device_id).values(last_seen_at=now))
         db.session.commit()
-    g.device = device
-    g.actor = Actor(user_id=user.id, role=user.role, station_id=user.station_id)
+    g.device_id = device_id
+    g.actor = Actor(user_id=user_id, role=role, station_id=station_id)
+
+
+def current_device() -> Device:
+    """The calling device as an ORM object (for the few views that show it)."""
+    return db.session.get(Device, g.device_id)
+
+
+def _utc(value: datetime) -> datetime:
+    """A timestamp read at Core level: SQLite's come back naive (they are stored in UTC)."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def current_actor() -> Actor:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Flask, g
+from flask import Flask
 from flask.views import MethodView
 from flask_smorest import Api, Blueprint
 
@@ -21,7 +21,7 @@ from schemas.accounts import (
 from schemas.common import PageArgs
 from server.api.common import protected_blueprint
 from server.api.paging import paginate
-from server.auth import current_actor
+from server.auth import current_actor, current_device
 from server.extensions import db
 from server.models import Device, User
 from server.services import accounts
@@ -37,7 +37,8 @@ registration = Blueprint(
 @blp.response(200, WhoAmI)
 def whoami():
     """The user and device this token belongs to."""
-    return {"user": g.device.user, "device": g.device}
+    device = current_device()
+    return {"user": device.user, "device": device}
 
 
 @blp.route("/users")

@@ -67,7 +67,7 @@ def pull_settings() -> PullSettings:
 def device_actor() -> DeviceActor:
     actor = current_actor()
     return DeviceActor(
-        device_id=g.device.id, user_id=actor.user_id, role=actor.role, station_id=actor.station_id
+        device_id=g.device_id, user_id=actor.user_id, role=actor.role, station_id=actor.station_id
     )
 
 

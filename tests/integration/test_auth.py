@@ -128,3 +128,47 @@ def test_device_registration_with_password(demo_client, demo_county):
     )
     assert wrong.status_code == 401
     assert wrong.get_json()["code"] == "bad_credentials"
+
+
+def test_a_deactivated_users_devices_are_401(demo_app, demo_client):
+    import sqlalchemy as sa
+
+    from server.extensions import db
+    from server.models import User
+
+    token = token_for(demo_app, "qs_inspector")
+    assert demo_client.get("/api/v1/me", headers=bearer(token)).status_code == 200
+    with demo_app.app_context():
+        db.session.execute(
+            sa.update(User).where(User.username == "qs_inspector").values(is_active=False)
+        )
+        db.session.commit()
+    response = demo_client.get("/api/v1/me", headers=bearer(token))
+    assert response.status_code == 401
+    assert "deactivated" in response.get_json()["message"]
+
+
+def test_a_device_is_seen_when_it_calls_and_not_rewritten_on_every_call(demo_app, demo_client):
+    from datetime import timedelta
+
+    from server.extensions import db
+    from server.models import Device
+    from server.models.base import utcnow
+
+    token = token_for(demo_app, "qs_inspector")
+    me = demo_client.get("/api/v1/me", headers=bearer(token)).get_json()
+    device_id = me["device"]["id"]
+
+    def last_seen():
+        with demo_app.app_context():
+            return db.session.get(Device, device_id).last_seen_at
+
+    first = last_seen()
+    assert first is not None and utcnow() - first < timedelta(minutes=1)
+    demo_client.get("/api/v1/me", headers=bearer(token))
+    assert last_seen() == first  # within five minutes: no write
+    with demo_app.app_context():
+        db.session.get(Device, device_id).last_seen_at = first - timedelta(hours=1)
+        db.session.commit()
+    demo_client.get("/api/v1/me", headers=bearer(token))
+    assert last_seen() > first
