@@ -85,7 +85,7 @@ def geodesic_distances_m(
         finite = np.isfinite(values)
         if not finite.all():
             _check_finite(float(values[~finite][0]))
-    a, b, f = WGS84_A, WGS84_B, WGS84_F
+    f = WGS84_F
     delta = np.fmod(lon2 - lon1, 360.0)
     delta = np.where(delta > 180.0, delta - 360.0, np.where(delta < -180.0, delta + 360.0, delta))
     big_l = np.radians(delta)
@@ -110,10 +110,8 @@ def geodesic_distances_m(
             cos_2sigma_m = np.where(
                 cos_sq_alpha != 0.0, cos_sigma - 2.0 * sin_u1 * sin_u2 / cos_sq_alpha, 0.0
             )
-            c = f / 16.0 * cos_sq_alpha * (4.0 + f * (4.0 - 3.0 * cos_sq_alpha))
-            new_lam = big_l + (1.0 - c) * f * sin_alpha * (
-                sigma
-                + c * sin_sigma * (cos_2sigma_m + c * cos_sigma * (-1.0 + 2.0 * cos_2sigma_m**2))
+            new_lam = _next_lambda(
+                big_l, sin_alpha, cos_sq_alpha, sigma, sin_sigma, cos_sigma, cos_2sigma_m
             )
             coincident = active & (sin_sigma == 0.0)  # the same point, written two ways
             active &= ~coincident
@@ -126,27 +124,8 @@ def geodesic_distances_m(
             lam = np.where(active, new_lam, lam)
             active &= ~(done | diverged)
     sin_sigma, cos_sigma, sigma, cos_sq_alpha, cos_2sigma_m = state
-    u_sq = cos_sq_alpha * (a * a - b * b) / (b * b)
-    big_a = 1.0 + u_sq / 16384.0 * (4096.0 + u_sq * (-768.0 + u_sq * (320.0 - 175.0 * u_sq)))
-    big_b = u_sq / 1024.0 * (256.0 + u_sq * (-128.0 + u_sq * (74.0 - 47.0 * u_sq)))
-    delta_sigma = (
-        big_b
-        * sin_sigma
-        * (
-            cos_2sigma_m
-            + big_b
-            / 4.0
-            * (
-                cos_sigma * (-1.0 + 2.0 * cos_2sigma_m**2)
-                - big_b
-                / 6.0
-                * cos_2sigma_m
-                * (-3.0 + 4.0 * sin_sigma**2)
-                * (-3.0 + 4.0 * cos_2sigma_m**2)
-            )
-        )
-    )
-    out = np.where(converged, b * big_a * (sigma - delta_sigma), 0.0).tolist()
+    lengths = _geodesic_length(sin_sigma, cos_sigma, sigma, cos_sq_alpha, cos_2sigma_m)
+    out = np.where(converged, lengths, 0.0).tolist()
     for i in np.flatnonzero(~converged & ~((lon1 == lon2) & (lat1 == lat2))):
         out[i] = geodesic_distance_m(lon1[i], lat1[i], lon2[i], lat2[i])  # did not converge
     return out
@@ -154,7 +133,7 @@ def geodesic_distances_m(
 
 def _vincenty_inverse(lon1: float, lat1: float, lon2: float, lat2: float) -> float | None:
     """Vincenty (1975) inverse formula; ``None`` when it does not converge."""
-    a, b, f = WGS84_A, WGS84_B, WGS84_F
+    f = WGS84_F
     big_l = math.radians(_wrap_degrees(lon2 - lon1))
     u1 = math.atan((1 - f) * math.tan(math.radians(lat1)))
     u2 = math.atan((1 - f) * math.tan(math.radians(lat2)))
@@ -174,10 +153,9 @@ def _vincenty_inverse(lon1: float, lat1: float, lon2: float, lat2: float) -> flo
         cos_2sigma_m = (
             cos_sigma - 2.0 * sin_u1 * sin_u2 / cos_sq_alpha if cos_sq_alpha != 0.0 else 0.0
         )
-        c = f / 16.0 * cos_sq_alpha * (4.0 + f * (4.0 - 3.0 * cos_sq_alpha))
         lam_prev = lam
-        lam = big_l + (1.0 - c) * f * sin_alpha * (
-            sigma + c * sin_sigma * (cos_2sigma_m + c * cos_sigma * (-1.0 + 2.0 * cos_2sigma_m**2))
+        lam = _next_lambda(
+            big_l, sin_alpha, cos_sq_alpha, sigma, sin_sigma, cos_sigma, cos_2sigma_m
         )
         if abs(lam) > math.pi:
             return None  # diverging: nearly antipodal
@@ -186,6 +164,22 @@ def _vincenty_inverse(lon1: float, lat1: float, lon2: float, lat2: float) -> flo
     else:
         return None
 
+    return _geodesic_length(sin_sigma, cos_sigma, sigma, cos_sq_alpha, cos_2sigma_m)
+
+
+def _next_lambda(big_l, sin_alpha, cos_sq_alpha, sigma, sin_sigma, cos_sigma, cos_2sigma_m):
+    """One step of Vincenty's iteration on lambda (floats or NumPy arrays alike)."""
+    f = WGS84_F
+    c = f / 16.0 * cos_sq_alpha * (4.0 + f * (4.0 - 3.0 * cos_sq_alpha))
+    return big_l + (1.0 - c) * f * sin_alpha * (
+        sigma + c * sin_sigma * (cos_2sigma_m + c * cos_sigma * (-1.0 + 2.0 * cos_2sigma_m**2))
+    )
+
+
+def _geodesic_length(sin_sigma, cos_sigma, sigma, cos_sq_alpha, cos_2sigma_m):
+    """Vincenty's length of the geodesic from the converged iteration (floats or NumPy
+    arrays alike)."""
+    a, b = WGS84_A, WGS84_B
     u_sq = cos_sq_alpha * (a * a - b * b) / (b * b)
     big_a = 1.0 + u_sq / 16384.0 * (4096.0 + u_sq * (-768.0 + u_sq * (320.0 - 175.0 * u_sq)))
     big_b = u_sq / 1024.0 * (256.0 + u_sq * (-128.0 + u_sq * (74.0 - 47.0 * u_sq)))

@@ -72,25 +72,30 @@ def _visit(phone, entry, lon, lat, **extra):
     )
 
 
-def test_a_round_from_roster_to_coverage(demo_app, demo_client):
-    desk = Desk(demo_app, demo_client)
+def _round_under_way(desk, began_days_ago: int = 1, days_left: int = 30) -> dict:
+    """A round of 青山 under way, as the county planned it."""
     today = date.today()
-    expected = _expected_subjects(demo_app, desk)
-
-    # 1. the county plans the round; its roster is computed at once
-    planned = desk.call(
+    return desk.call(
         "officer",
         "POST",
         "/outreach/rounds",
         {
             "name": "第四季度走访",
-            "starts_on": str(today - timedelta(days=10)),
-            "ends_on": str(today + timedelta(days=60)),
+            "starts_on": str(today - timedelta(days=began_days_ago)),
+            "ends_on": str(today + timedelta(days=days_left)),
             "stations": [QINGSHAN],
             "enters": ALL_ENTERS,
         },
         status=201,
     )
+
+
+def test_a_round_from_roster_to_coverage(demo_app, demo_client):
+    desk = Desk(demo_app, demo_client)
+    expected = _expected_subjects(demo_app, desk)
+
+    # 1. the county plans the round; its roster is computed at once
+    planned = _round_under_way(desk, began_days_ago=10, days_left=60)
     round_id = planned["id"]
     assert planned["year_check"]["rounds"] == 1 and planned["year_check"]["ok"] is False
     roster = desk.call("qs_staff", "GET", f"/outreach/rounds/{round_id}/roster?page_size=500")[
@@ -263,20 +268,7 @@ def test_an_import_brings_its_new_people_onto_the_rosters_under_way(
     from tests.integration.helpers import use_app_env
 
     desk = Desk(demo_app, demo_client)
-    today = date.today()
-    planned = desk.call(
-        "officer",
-        "POST",
-        "/outreach/rounds",
-        {
-            "name": "第四季度走访",
-            "starts_on": str(today - timedelta(days=1)),
-            "ends_on": str(today + timedelta(days=30)),
-            "stations": [QINGSHAN],
-            "enters": ALL_ENTERS,
-        },
-        status=201,
-    )
+    planned = _round_under_way(desk)
     before = desk.call("qs_staff", "GET", f"/outreach/rounds/{planned['id']}/roster?page_size=500")
     csv = tmp_path / "people.csv"
     csv.write_text(
@@ -297,20 +289,7 @@ def test_an_import_brings_its_new_people_onto_the_rosters_under_way(
 
 def test_a_complainant_who_comes_back_through_the_phones_joins_the_rosters(demo_app, demo_client):
     desk = Desk(demo_app, demo_client)
-    today = date.today()
-    planned = desk.call(
-        "officer",
-        "POST",
-        "/outreach/rounds",
-        {
-            "name": "第四季度走访",
-            "starts_on": str(today - timedelta(days=1)),
-            "ends_on": str(today + timedelta(days=30)),
-            "stations": [QINGSHAN],
-            "enters": ALL_ENTERS,
-        },
-        status=201,
-    )
+    planned = _round_under_way(desk)
     url = f"/outreach/rounds/{planned['id']}/roster?page_size=500"
     before = {e["subject_key"] for e in desk.call("qs_staff", "GET", url)["items"]}
     phone = desk.phone("qs_inspector")
