@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
@@ -94,7 +94,7 @@ def authenticate_request() -> None:
     if not is_active:
         _unauthorized("The device's user account is deactivated.")
     now = utcnow()
-    if last_seen_at is None or now - _utc(last_seen_at) > LAST_SEEN_RESOLUTION:
+    if last_seen_at is None or now - last_seen_at > LAST_SEEN_RESOLUTION:
         db.session.execute(sa.update(Device).where(Device.id == device_id).values(last_seen_at=now))
         db.session.commit()
     g.device_id = device_id
@@ -104,11 +104,6 @@ def authenticate_request() -> None:
 def current_device() -> Device:
     """The calling device as an ORM object (for the few views that show it)."""
     return db.session.get(Device, g.device_id)
-
-
-def _utc(value: datetime) -> datetime:
-    """A timestamp read at Core level: SQLite's come back naive (they are stored in UTC)."""
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def current_actor() -> Actor:
