@@ -97,6 +97,8 @@ READ_AUDIT = Action.READ_AUDIT
 PLAN_OUTREACH = Action.PLAN_OUTREACH
 REVIEW_VISITS = Action.REVIEW_VISITS
 
+#: who decides at county level (plans rounds, decides links, reviews visits of any station)
+COUNTY_DECIDERS: tuple[str, ...] = ("leader", "officer")
 VISIT_REVIEWERS: tuple[str, ...] = ("leader", "officer", "station_staff")
 """Roles that review visits: county leaders and officers, or those of the visit's station."""
 
@@ -177,6 +179,23 @@ def people_scope(actor: Actor) -> int | None:
     return actor.station_id
 
 
+def _county_decider_or_station(
+    actor: Actor, station_id: int | None, station_roles: tuple[str, ...], doing: str
+) -> str | None:
+    """Allowed to a county-level leader or officer, or to one of ``station_roles`` bound to
+    ``station_id``; else the sentence saying so."""
+    if actor.station_id is None and actor.role in COUNTY_DECIDERS:
+        return None
+    bound_there = actor.station_id is not None and station_id == actor.station_id
+    if bound_there and actor.role in station_roles:
+        return None
+    return _needs(
+        doing,
+        f"a county-level leader or officer, or a {_either(station_roles)} of that station",
+        actor,
+    )
+
+
 def _action(action: Action | str) -> Action:
     try:
         return Action(action)
@@ -231,14 +250,11 @@ def _refusal(actor: Actor, action: Action, station_id: int | None) -> str | None
         )
 
     if action is Action.DECIDE_LINKS:
-        county_ok = actor.station_id is None and role in ("leader", "officer")
-        station_ok = actor.station_id is not None and station_id == actor.station_id
-        if county_ok or (station_ok and role in LINK_DECIDERS):
-            return None
-        return _needs(
-            f"deciding suggested enterprises for {_station(station_id)}",
-            f"a county-level leader or officer, or a {_either(LINK_DECIDERS)} of that station",
+        return _county_decider_or_station(
             actor,
+            station_id,
+            LINK_DECIDERS,
+            f"deciding suggested enterprises for {_station(station_id)}",
         )
 
     if action is Action.HANDLE_CASES:
@@ -271,19 +287,13 @@ def _refusal(actor: Actor, action: Action, station_id: int | None) -> str | None
         )
 
     if action is Action.PLAN_OUTREACH:
-        if actor.station_id is None and role in ("leader", "officer"):
+        if actor.station_id is None and role in COUNTY_DECIDERS:
             return None
         return _needs("planning outreach rounds", "a county-level leader or officer", actor)
 
     if action is Action.REVIEW_VISITS:
-        county_ok = actor.station_id is None and role in ("leader", "officer")
-        station_ok = actor.station_id is not None and station_id == actor.station_id
-        if county_ok or (station_ok and role in VISIT_REVIEWERS):
-            return None
-        return _needs(
-            f"reviewing visits of {_station(station_id)}",
-            f"a county-level leader or officer, or a {_either(VISIT_REVIEWERS)} of that station",
-            actor,
+        return _county_decider_or_station(
+            actor, station_id, VISIT_REVIEWERS, f"reviewing visits of {_station(station_id)}"
         )
 
     if action is Action.WRITE_REGISTRY:
