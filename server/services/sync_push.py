@@ -605,9 +605,6 @@ class BatchProcessor:
         outcomes: dict[str, Outcome] = {}
         valid: list[tuple[dict, dict, datetime]] = []
         for m in mutations:
-            if not UUID_TEXT.fullmatch(m["record_id"]):
-                outcomes[m["id"]] = bad_record_id(m)
-                continue
             fields = m.get("fields") or {}
             quick = quick_visit(fields, self.context)
             if quick is not None:
@@ -1255,9 +1252,11 @@ def _missing_photos(hashes: list[str]) -> list[str]:
 
 
 def _bulk_visit(m: dict[str, Any], schema_version: int) -> bool:
-    """A plain new visit; one made against a roster entry goes the careful way (it marks it)."""
+    """A plain new visit; one made against a roster entry goes the careful way (it marks it),
+    and so does one whose record id is not a UUID (to be refused there)."""
     return (
         m.get("entity") == "visit"
+        and UUID_TEXT.fullmatch(m["record_id"]) is not None
         and m.get("op") == "create"
         and schema_version in SCHEMA_VERSIONS
         and "roster_entry_id" not in (m.get("fields") or {})
