@@ -35,6 +35,7 @@ __all__ = [
     "DECIDE_LINKS",
     "HANDLE_CASES",
     "PLAN_OUTREACH",
+    "PUSH_CHANGES",
     "READ_AUDIT",
     "REVIEW_VISITS",
     "VISIT_REVIEWERS",
@@ -82,6 +83,9 @@ class Action(StrEnum):
     """Plan outreach rounds and recompute their must-visit rosters."""
     REVIEW_VISITS = "review_visits"
     """Approve a visit, or mark it as having issues or rejected (the station head's review)."""
+    PUSH_CHANGES = "push_changes"
+    """Push changes from a device (sync). Which records a push may change is decided per
+    record (a station's device changes that station's); this is whether it may push at all."""
 
 
 READ_REGISTRY = Action.READ_REGISTRY
@@ -96,6 +100,7 @@ DECIDE_ESCALATIONS = Action.DECIDE_ESCALATIONS
 READ_AUDIT = Action.READ_AUDIT
 PLAN_OUTREACH = Action.PLAN_OUTREACH
 REVIEW_VISITS = Action.REVIEW_VISITS
+PUSH_CHANGES = Action.PUSH_CHANGES
 
 #: who decides at county level (plans rounds, decides links, reviews visits of any station)
 COUNTY_DECIDERS: tuple[str, ...] = ("leader", "officer")
@@ -295,6 +300,11 @@ def _refusal(actor: Actor, action: Action, station_id: int | None) -> str | None
         return _county_decider_or_station(
             actor, station_id, VISIT_REVIEWERS, f"reviewing visits of {_station(station_id)}"
         )
+
+    if action is Action.PUSH_CHANGES:
+        if role != "auditor":
+            return None
+        return _needs("pushing changes from a device", "an account that works cases", actor)
 
     if action is Action.WRITE_REGISTRY:
         if role == "officer":

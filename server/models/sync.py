@@ -44,7 +44,8 @@ class SyncBatch(Base):
     ``sync_mutation`` row each: the record holds the data, and this list is what answers a
     replay, a duplicate and a reused ``seq`` for them. ``first_seq``/``last_seq`` bound the
     seqs in ``created``, so that a lookup by seq reads only the batches that may hold it.
-    Every other mutation (rejected, held, merged, updates…) keeps its own row."""
+    Every other mutation (rejected, held, merged, updates…) keeps its own row, except a
+    ``duplicate``, whose original has it: ``duplicates`` lists those."""
 
     __tablename__ = "sync_batch"
     __table_args__ = (sa.UniqueConstraint("device_id", "batch_seq"),)
@@ -64,6 +65,9 @@ class SyncBatch(Base):
     created: Mapped[list | None] = mapped_column(sa.JSON)
     first_seq: Mapped[int | None] = mapped_column(sa.BigInteger)
     last_seq: Mapped[int | None] = mapped_column(sa.BigInteger)
+    #: ``[seq, mutation id]`` of each mutation this batch answered ``duplicate`` (their
+    #: originals are elsewhere), so that a replay answers them again
+    duplicates: Mapped[list | None] = mapped_column(sa.JSON)
 
 
 class SyncMutation(Base):

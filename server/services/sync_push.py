@@ -5,11 +5,16 @@ The rules themselves are framework-free and tested on their own: field validatio
 (:mod:`sync.merge`), the complaint lifecycle (:mod:`bureau.lifecycle`), cursors and clocks. This
 module is where they meet the database.
 
-Concurrency: the first write of a push allocates ``sync_seq`` values by updating the
-``sync_counter`` row, and that row lock is held until the push commits. Pushes therefore apply
-one at a time (their JSON parsing and validation still run in parallel), which makes every
-version check race-free and makes ``sync_seq`` order equal commit order on PostgreSQL as on
-SQLite. The caller commits or rolls back, once.
+Concurrency: a push first locks its device's ``sync_device_state`` row (created race-free by
+``INSERT … ON CONFLICT DO NOTHING``) until it commits, so one device's pushes are decided one
+after another even when a phone sends them at once from several threads, or re-sends a slow
+batch under a new number while the first is still running: the later one then reads what the
+earlier one committed, and answers ``duplicate`` where the earlier one applied. Its first write
+of a record allocates ``sync_seq`` values by updating the ``sync_counter`` row, and that row
+lock too is held until the push commits. Pushes therefore apply one at a time (their JSON
+parsing and validation still run in parallel), which makes every version check race-free and
+makes ``sync_seq`` order equal commit order on PostgreSQL as on SQLite. The caller commits or
+rolls back, once.
 """
 
 from __future__ import annotations
@@ -23,7 +28,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from bureau.errors import DomainError, Forbidden
+from bureau.access import PUSH_CHANGES, Actor, authorize
+from bureau.errors import DomainError
 from gis.geometry import BBox
 from server.bulk import insert_rows, one_of
 from server.extensions import db
@@ -88,6 +94,13 @@ class PushTooLarge(DomainError):
     status = 413
 
 
+class BatchMismatch(DomainError):
+    """A batch number this device used before, sent again with other mutations."""
+
+    code = "batch_mismatch"
+    status = 409
+
+
 @dataclass(frozen=True)
 class Settings:
     max_push_records: int = 1000
@@ -128,6 +141,8 @@ class Outcome:
     original: str | None = None
     #: a visit created through the bulk path: recorded on its batch, not in sync_mutation
     bulk: bool = False
+    #: decided from a mutation held behind a gap (its sync_mutation row is updated)
+    from_held: bool = False
 
     def result(self) -> dict[str, Any]:
         """What is stored with the mutation and answered for it (and on every replay)."""
@@ -148,12 +163,31 @@ def rejected(mutation: dict, code: str, message: str, errors=None) -> Outcome:
 
 
 @lru_cache(maxsize=2)
+def _device_state_statement(dialect: str) -> sa.Insert:
+    """``INSERT … ON CONFLICT (device_id) DO NOTHING``: a device's state row, created once
+    however many of its first pushes arrive together."""
+    table = SyncDeviceState.__table__
+    insert = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+    return insert.on_conflict_do_nothing(index_elements=["device_id"])
+
+
+@lru_cache(maxsize=2)
 def _claim_statement(dialect: str) -> sa.Insert:
     """``INSERT … ON CONFLICT (device_id, batch_seq) DO NOTHING RETURNING id``, built once."""
     table = SyncBatch.__table__
     insert = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
     return insert.on_conflict_do_nothing(index_elements=["device_id", "batch_seq"]).returning(
         table.c.id
+    )
+
+
+def _forbidden(mutation: dict, entity: str, uid: str) -> Outcome:
+    """Another station's record: this mutation is refused; its batch-mates and the device's
+    later seqs go on (a whole-batch 403 would leave the device a gap it cannot fill)."""
+    return rejected(
+        mutation,
+        "forbidden",
+        f"{entity} {uid} belongs to another station; this device may not change it",
     )
 
 
@@ -182,6 +216,7 @@ class BatchProcessor:
         self._bulk_fixes: list[VisitFix] = []
         self._bulk_outcomes: list[Outcome] = []
         self._batch_row: SyncBatch | None = None
+        self._state: SyncDeviceState | None = None
         self._complainant_seen = False
 
     # -- entry point ------------------------------------------------------------------------
@@ -207,17 +242,25 @@ class BatchProcessor:
             "clock_skew_seconds": skew,
             "clock_skew_flagged": skew_flagged(skew, self.settings.clock_skew_flag_seconds),
         }
-        # Claim (device, batch_seq) first, in one statement. When it is taken, the batch was
-        # processed before — or is being processed by another worker right now, a retry that
-        # overtook its original: the claim then waits for that one to commit. Either way the
-        # answer is what the original stored. A batch refused below (413, 403) rolls back
-        # with its claim.
+        # The device first: its pushes are decided one at a time (see the module's docstring).
+        self._lock_device()
+        # Then claim (device, batch_seq), in one statement. When it is taken, the batch was
+        # processed before: the answer is what it stored, provided it is the same batch. A
+        # batch refused below (413, 409) rolls back with its claim.
         batch_id = self._claim_batch(values)
         if batch_id is None:
+            stored = self._stored_batch(batch["batch_seq"])
+            if list(stored.mutation_ids) != values["mutation_ids"]:
+                raise BatchMismatch(
+                    f"batch {batch['batch_seq']} was received before with other mutations "
+                    f"({len(stored.mutation_ids)} of them, not these {len(mutations)}); nothing "
+                    "in this one was processed. Send new mutations under a new batch_seq.",
+                    errors={"batch_seq": [str(batch["batch_seq"])]},
+                )
             self._release_overdue_held()
-            return self._replay(self._stored_batch(batch["batch_seq"]))
+            return self._replay(stored)
         self._check_limits(mutations)
-        self._check_scope(mutations)
+        self._check_role()
         batch_row = self._batch_row = SyncBatch(id=batch_id, **values)
         outcomes = self._decide(mutations, batch["schema_version"], batch_id)
         if self._complainant_seen:
@@ -233,9 +276,22 @@ class BatchProcessor:
                 created=batch_row.created,
                 first_seq=batch_row.first_seq,
                 last_seq=batch_row.last_seq,
+                duplicates=batch_row.duplicates,
             )
         )
         return self._response(batch_row, [outcomes[m["id"]] for m in mutations], cursor_out)
+
+    def _lock_device(self) -> SyncDeviceState:
+        """This device's state row, created if need be and locked until the push commits (on
+        SQLite the whole database is: its transactions begin ``IMMEDIATE``)."""
+        if self._state is None:
+            device = self.actor.device_id
+            statement = _device_state_statement(db.session.get_bind().dialect.name)
+            db.session.execute(statement, {"device_id": device, "next_seq": 1})
+            self._state = db.session.get(
+                SyncDeviceState, device, with_for_update=True, populate_existing=True
+            )
+        return self._state
 
     def _claim_batch(self, values: dict[str, Any]) -> int | None:
         """Insert the batch's row unless (device, batch_seq) exists; its id, or None."""
@@ -252,29 +308,12 @@ class BatchProcessor:
                 errors=limit_errors(self.settings),
             )
 
-    def _check_scope(self, mutations: list) -> None:
-        """A batch touching another station's records is refused whole (403, nothing written)."""
-        if self.actor.station_id is None:
-            return
-        wanted: dict[str, set[str]] = {}
-        for m in mutations:
-            if m["entity"] in ADAPTERS and m["op"] in ("update", "delete"):
-                wanted.setdefault(m["entity"], set()).add(m["record_id"])
-            if m["entity"] == "complaint_event" and isinstance(m.get("fields"), dict):
-                parent = m["fields"].get("complaint_id")
-                if isinstance(parent, str):
-                    wanted.setdefault("complaint", set()).add(parent.lower())
-        for entity, uids in wanted.items():
-            model = ADAPTERS[entity].model
-            rows = db.session.execute(
-                sa.select(model.uid, model.station_id).where(model.uid.in_(list(uids)))
-            ).all()
-            for uid, station_id in rows:
-                if not self.actor.sees(station_id):
-                    raise Forbidden(
-                        f"The batch changes {entity} {uid}, which belongs to another station; "
-                        "nothing in it was applied."
-                    )
+    def _check_role(self) -> None:
+        """Refuse the whole batch only for what no mutation of this device may ever do: an
+        account whose role only reads. What a device may not do to one record (another
+        station's) is that mutation's ``rejected: forbidden``, so its seq is used up and the
+        mutations after it go on instead of waiting behind a gap."""
+        authorize(Actor(self.actor.user_id, self.actor.role, self.actor.station_id), PUSH_CHANGES)
 
     # -- per-mutation decisions ------------------------------------------------------------
 
@@ -298,7 +337,7 @@ class BatchProcessor:
         )
         wanted = set(ids)
         seen = {row.mutation_id: row for row in rows if row.mutation_id in wanted}
-        state = self._device_state()
+        state = self._lock_device()
         # Visits created in bulk have no sync_mutation row: their batches record them. They
         # all have seqs below the device's next one, so only those seqs need looking up.
         created = self._created_by_seq(
@@ -307,15 +346,18 @@ class BatchProcessor:
         for entry in created.values():
             if entry.mutation_id in wanted and entry.mutation_id not in seen:
                 seen[entry.mutation_id] = entry
-        fresh, fresh_ids = [], set()
+        fresh, fresh_ids, duplicates = [], set(), []
         for m in mutations:
             if m["id"] in seen:
                 outcomes[m["id"]] = self._duplicate(m, seen[m["id"]])
+                duplicates.append([m["seq"], m["id"]])
             elif m["id"] in fresh_ids:
                 continue  # the same mutation twice in one batch: the first one counts
             else:
                 fresh.append(m)
                 fresh_ids.add(m["id"])
+        if duplicates and self._batch_row is not None:
+            self._batch_row.duplicates = duplicates  # a replay answers them again
         held_rows = sorted((r for r in rows if r.outcome == "held"), key=lambda r: r.seq)
         seqs = {m["seq"] for m in fresh}
         known = {r.seq: r.mutation_id for r in rows if r.outcome != "held" and r.seq in seqs}
@@ -352,28 +394,41 @@ class BatchProcessor:
             outcomes[mid] = Outcome(
                 by_id[mid], "held", message="waiting for a lower seq of this device"
             )
+        # Applied in the device's order, fresh and released alike, so that their records take
+        # pull positions in that order too: a run of plain new visits goes in bulk, and a run
+        # is inserted before any other mutation after it is applied. The last run waits for
+        # the bookkeeping (see below).
         decided_held: dict[str, Outcome] = {}
-        bulk: list[dict[str, Any]] = []
+        run: list[dict[str, Any]] = []
         for _seq, mid in plan.apply:
-            if mid in by_id:
-                m = by_id[mid]
-                if _bulk_visit(m, schema_version):
-                    bulk.append(m)
-                else:
-                    outcomes[mid] = self._apply_one(m, schema_version)
+            held = held_by_id.get(mid)
+            if held is None:
+                m, version = by_id[mid], schema_version
             else:
-                row = held_by_id[mid]
-                decided_held[mid] = self._apply_one(row.payload, row.payload.get("_schema", 1))
-        if bulk:
-            outcomes.update(self._create_visits(bulk))
+                m, version = held.payload, held.payload.get("_schema", 1)
+            if _bulk_visit(m, version):
+                run.append(m)
+                continue
+            if run:
+                self._create_visits(run, held_by_id, outcomes, decided_held)
+                self._insert_bulk(outcomes, decided_held, batch_id, bookkept=False)
+                run = []
+            outcome = self._apply_one(m, version)
+            if held is None:
+                outcomes[mid] = outcome
+            else:
+                outcome.from_held = True
+                decided_held[mid] = outcome
+        if run:
+            self._create_visits(run, held_by_id, outcomes, decided_held)
         state.next_seq = plan.next_seq
         # The bookkeeping first, the visits last: inserting the visits takes the sequence lock,
         # which is then held only for that INSERT and the commit.
         self._store(
             [m for m in fresh if not outcomes[m["id"]].bulk], outcomes, batch_id, schema_version
         )
+        self._insert_bulk(outcomes, decided_held, batch_id, bookkept=True)
         self._store_decided_held(held_by_id, decided_held)
-        self._insert_bulk(outcomes, batch_id)
         return outcomes
 
     def _apply_one(self, m: dict[str, Any], schema_version: int) -> Outcome:
@@ -516,6 +571,8 @@ class BatchProcessor:
                 return rejected(
                     m, "not_found", f"complaint {values['complaint_id']} does not exist"
                 )
+            if not self.actor.sees(parent.station_id):
+                return _forbidden(m, "complaint", values["complaint_id"])
             row = ComplaintEvent(
                 **common,
                 station_id=parent.station_id,
@@ -595,14 +652,22 @@ class BatchProcessor:
             station_id=row.station_id,
         )
 
-    def _create_visits(self, mutations: list[dict[str, Any]]) -> dict[str, Outcome]:
+    def _create_visits(
+        self,
+        mutations: list[dict[str, Any]],
+        held_by_id: dict[str, SyncMutation],
+        outcomes: dict[str, Outcome],
+        decided_held: dict[str, Outcome],
+    ) -> None:
         """Many new visits at once: append-only, so no merge; one INSERT for all of them.
 
         Visits are what inspectors send most; doing them one statement each would make the
         push round-trip-bound. Any record the bulk path cannot vouch for goes the careful way.
+        The visits are validated here and their rows prepared; :meth:`_insert_bulk` writes
+        them. Outcomes go to ``outcomes``, or to ``decided_held`` for mutations that were held
+        (``held_by_id``), whose own sync_mutation rows record them.
         """
         spec = ENTITIES["visit"]
-        outcomes: dict[str, Outcome] = {}
         valid: list[tuple[dict, dict, datetime]] = []
         for m in mutations:
             fields = m.get("fields") or {}
@@ -613,7 +678,8 @@ class BatchProcessor:
             try:
                 values = validate_fields(spec, "create", fields, self.context)
             except InvalidFields as error:
-                outcomes[m["id"]] = rejected(m, "invalid_fields", str(error), errors=error.errors)
+                outcome = rejected(m, "invalid_fields", str(error), errors=error.errors)
+                _decided(outcome, held_by_id, outcomes, decided_held)
                 continue
             valid.append((m, values, _parse_time(values["visited_at"])))
         # A record id a stored visit has already is left to the unique index: the INSERT then
@@ -635,7 +701,8 @@ class BatchProcessor:
         for m, values, visited_at in valid:
             uid = m["record_id"].lower()
             if uid in taken:
-                outcomes[m["id"]] = rejected(m, "already_exists", f"visit {uid} exists already")
+                outcome = rejected(m, "already_exists", f"visit {uid} exists already")
+                _decided(outcome, held_by_id, outcomes, decided_held)
                 continue
             taken.add(uid)
             point = values["location"]
@@ -664,6 +731,7 @@ class BatchProcessor:
             row["location"], row["visited_at"] = point_in(point)[0], visited_at
             rows.append(row)
             missing = [h for h in row["photos"] if h not in have]
+            from_held = m["id"] in held_by_id
             pending.append(
                 Outcome(
                     m,
@@ -672,7 +740,8 @@ class BatchProcessor:
                     record=record,
                     missing_photos=missing,
                     station_id=station_id,
-                    bulk=True,
+                    bulk=not from_held,
+                    from_held=from_held,
                 )
             )
         self._bulk_rows, self._bulk_outcomes = rows, pending
@@ -690,13 +759,20 @@ class BatchProcessor:
             for row, outcome in zip(rows, pending, strict=True)
         ]
         for outcome in pending:
-            outcomes[outcome.mutation["id"]] = outcome
-        return outcomes
+            _decided(outcome, held_by_id, outcomes, decided_held)
 
-    def _insert_bulk(self, outcomes: dict[str, Outcome], batch_id: int) -> None:
+    def _insert_bulk(
+        self,
+        outcomes: dict[str, Outcome],
+        decided_held: dict[str, Outcome],
+        batch_id: int,
+        bookkept: bool,
+    ) -> None:
         """Insert the prepared visits, taking their sequence values last: the counter's row
         lock is then held only for the writes and the commit, not for the validation; and
-        record them on their batch (see :class:`~server.models.SyncBatch`)."""
+        record the fresh ones on their batch (see :class:`~server.models.SyncBatch`).
+        ``bookkept``: the batch's sync_mutation rows are written already, so any visit that
+        must go the careful way after all gets its row here."""
         rows, pending = self._bulk_rows, self._bulk_outcomes
         if not rows:
             return
@@ -714,19 +790,31 @@ class BatchProcessor:
             self._bulk_rows, self._bulk_outcomes, self._bulk_fixes = [], [], []
             # Something in the lot is off; find it one by one so the rest still lands, each
             # with a sync_mutation row of its own, as any mutation not created in bulk.
+            fresh = []
             for outcome in pending:
-                outcomes[outcome.mutation["id"]] = self._apply_one(outcome.mutation, 1)
-            self._store([o.mutation for o in pending], outcomes, batch_id, 1)
+                m = outcome.mutation
+                again = self._apply_one(m, 1)
+                if outcome.from_held:
+                    again.from_held = True
+                    decided_held[m["id"]] = again
+                else:
+                    outcomes[m["id"]] = again
+                    fresh.append(m)
+            if bookkept:
+                self._store(fresh, outcomes, batch_id, 1)
             return
         created = [
             [o.mutation["seq"], o.mutation["id"], row["uid"]]
             + ([o.missing_photos] if o.missing_photos else [])
             for row, o in zip(rows, pending, strict=True)
+            if o.bulk
         ]
         batch = self._batch_row
-        batch.created = created
-        batch.first_seq = min(entry[0] for entry in created)
-        batch.last_seq = max(entry[0] for entry in created)
+        if created and batch is not None:
+            batch.created = (batch.created or []) + created
+            seqs = [entry[0] for entry in created]
+            batch.first_seq = min(seqs + ([batch.first_seq] if batch.first_seq else []))
+            batch.last_seq = max(seqs + ([batch.last_seq] if batch.last_seq else []))
 
     def _update(self, m: dict, values: dict[str, Any]) -> Outcome:
         entity, uid = m["entity"], m["record_id"].lower()
@@ -736,6 +824,8 @@ class BatchProcessor:
             if _tombstoned(entity, uid):
                 return self._update_meets_delete(m, values)
             return rejected(m, "not_found", f"{entity} {uid} does not exist")
+        if not self.actor.sees(row.station_id):
+            return _forbidden(m, entity, uid)
         current_record = adapter.to_wire(row)
         current = adapter.merge_fields(current_record)
         mine = {k: (wire_point(v) if k == "location" else v) for k, v in values.items()}
@@ -853,6 +943,8 @@ class BatchProcessor:
             .scalars()
             .first()
         )
+        if tomb is not None and not self.actor.sees(tomb.station_id):
+            return _forbidden(m, m["entity"], m["record_id"].lower())
         stored = SyncConflict(
             entity=m["entity"],
             record_uid=m["record_id"].lower(),
@@ -893,6 +985,8 @@ class BatchProcessor:
             if _tombstoned(entity, uid):
                 return Outcome(m, "applied", message="already deleted")
             return rejected(m, "not_found", f"{entity} {uid} does not exist")
+        if not self.actor.sees(row.station_id):
+            return _forbidden(m, entity, uid)
         if m["base_version"] != row.version:
             base = db.session.execute(
                 sa.select(RecordHistory.fields).where(
@@ -1068,6 +1162,11 @@ class BatchProcessor:
     # -- answers -------------------------------------------------------------------------------
 
     def _replay(self, stored: SyncBatch) -> dict[str, Any]:
+        """The stored answer of a batch sent before: one result per mutation, in its order.
+
+        Each mutation is answered from where it was decided: this batch's bulk-created visits
+        (``created``), its own sync_mutation rows (held ones as they stand now), or, for a
+        mutation this batch found ``duplicate``, its original, wherever that was decided."""
         created = {entry[1]: CreatedInBulk.of(entry, stored.id) for entry in (stored.created or ())}
         created_now = (
             load_rows("visit", [c.record_uid for c in created.values()], db.session)
@@ -1088,6 +1187,7 @@ class BatchProcessor:
             if others
             else {}
         )
+        originals = self._originals_in_bulk(stored, [mid for mid in others if mid not in rows])
         results = []
         for mid in stored.mutation_ids:
             if mid in created:
@@ -1101,6 +1201,13 @@ class BatchProcessor:
                 continue
             row = rows.get(mid)
             if row is None:
+                original = originals.get(mid)
+                if original is None:  # pragma: no cover - every mutation id was decided
+                    raise AssertionError(f"mutation {mid} of batch {stored.id} has no outcome")
+                results.append(self._duplicate(original.payload, original))
+                continue
+            if row.batch_id != stored.id:
+                results.append(self._duplicate(row.payload, row))
                 continue
             outcome = Outcome(
                 row.payload,
@@ -1121,6 +1228,30 @@ class BatchProcessor:
                     outcome.record, outcome.version = current, current["version"]
             results.append(outcome)
         return self._response(stored, results, stored.cursor_out)
+
+    def _originals_in_bulk(self, stored: SyncBatch, mids: list[str]) -> dict[str, CreatedInBulk]:
+        """The visits created in bulk by earlier batches that ``mids`` (duplicates in
+        ``stored``) repeated, found by the seqs the batch recorded for them; a batch received
+        before those were recorded (migration 0009) has its device's batches searched."""
+        if not mids:
+            return {}
+        wanted = set(mids)
+        seqs = [seq for seq, mid in (stored.duplicates or ()) if mid in wanted]
+        found = {
+            entry.mutation_id: entry
+            for entry in self._created_by_seq(seqs).values()
+            if entry.mutation_id in wanted
+        }
+        if len(found) < len(wanted):
+            for batch_id, entries in db.session.execute(
+                sa.select(SyncBatch.id, SyncBatch.created).where(
+                    SyncBatch.device_id == self.actor.device_id, SyncBatch.created.is_not(None)
+                )
+            ):
+                for entry in entries or ():
+                    if entry[1] in wanted:
+                        found.setdefault(entry[1], CreatedInBulk.of(entry, batch_id))
+        return found
 
     def _response(self, batch_row: SyncBatch, outcomes: list[Outcome], cursor) -> dict:
         return {
@@ -1179,6 +1310,21 @@ class CreatedInBulk:
             "record_id": self.record_uid,
             "op": "create",
         }
+
+
+def _decided(
+    outcome: Outcome,
+    held_by_id: dict[str, Any],
+    outcomes: dict[str, Outcome],
+    decided_held: dict[str, Outcome],
+) -> None:
+    """File a mutation's outcome: with the batch's own, or with the held ones it released."""
+    mid = outcome.mutation["id"]
+    if mid in held_by_id:
+        outcome.from_held = True
+        decided_held[mid] = outcome
+    else:
+        outcomes[mid] = outcome
 
 
 def _result_out(o: Outcome) -> dict[str, Any]:

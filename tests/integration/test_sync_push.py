@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from server.models import Complaint, SyncMutation, Visit
 from tests.integration.helpers import bearer, count, token_for
-from tests.integration.sync_helpers import Device, complaint_fields, visit_fields
+from tests.integration.sync_helpers import Device, complaint_fields, reply_fields, visit_fields
 
 
 @pytest.fixture
@@ -223,28 +223,72 @@ def test_a_nan_coordinate_rejects_only_its_own_record(demo_app, inspector):
     assert outcomes == [("rejected", "invalid_fields"), ("applied", None)]
 
 
-def test_revoked_device_and_other_station_are_refused_whole(demo_app, demo_client, inspector):
+def test_another_stations_record_is_that_mutations_forbidden_and_the_device_goes_on(
+    demo_app, demo_client, inspector
+):
+    """A change to another station's record is refused on its own (``forbidden``): its
+    batch-mates apply, its seq is used up (nothing after it waits behind a gap) and the answer
+    shows nothing of the other station's record."""
     other = Device.for_user(demo_app, demo_client, "bh_inspector")
     created, _ = other.push(other.mutation("complaint", "create", complaint_fields()))
     their_complaint = created["results"][0]["record_id"]
     before = count(demo_app, Visit)
-    inspector.push(
+    answer, _ = inspector.push(
         inspector.mutation("visit", "create", visit_fields()),
         inspector.mutation(
-            "complaint",
-            "update",
-            {"summary": "not mine"},
-            record_id=their_complaint,
+            "complaint", "update", {"summary": "not mine"}, record_id=their_complaint,
             base_version=1,
         ),
-        expect=403,
-    )
+        inspector.mutation(
+            "complaint_event", "create",
+            reply_fields(their_complaint, "progress", text="不是本站的案件"),
+        ),
+        inspector.mutation("person", "delete", record_id=their_person(demo_app), base_version=1),
+    )  # fmt: skip
+    results = answer["results"]
+    assert [(r["outcome"], r["code"]) for r in results] == [
+        ("applied", None),
+        ("rejected", "forbidden"),
+        ("rejected", "forbidden"),
+        ("rejected", "forbidden"),
+    ]
+    assert all(r["record"] is None and r["version"] is None for r in results[1:])
+    assert count(demo_app, Visit) == before + 1
+    # the next batch is not held behind a gap
+    nxt, _ = inspector.push(inspector.mutation("visit", "create", visit_fields()))
+    assert nxt["results"][0]["outcome"] == "applied"
+    theirs = other.pull_all()
+    assert not [c for c in theirs if c["record_id"] == their_complaint and c["version"] != 1]
+
+
+def test_a_read_only_account_may_not_push_and_a_revoked_device_is_401(
+    demo_app, demo_client, inspector
+):
+    auditor = Device.for_user(demo_app, demo_client, "auditor")
+    before = count(demo_app, Visit)
+    refused, _ = auditor.push(auditor.mutation("visit", "create", visit_fields()), expect=403)
+    assert refused["code"] == "forbidden" and "auditor" in refused["message"]
     assert count(demo_app, Visit) == before
     me = demo_client.get("/api/v1/me", headers=bearer(inspector.token)).get_json()
     admin = token_for(demo_app, "admin")
     demo_client.delete(f"/api/v1/devices/{me['device']['id']}", headers=bearer(admin))
     inspector.push(inspector.mutation("visit", "create", visit_fields()), expect=401)
     assert count(demo_app, Visit) == before
+
+
+def their_person(app) -> str:
+    """A must-visit person of Binhu (bh), not of the inspector's station."""
+    from server.models import Person, Station
+
+    with app.app_context():
+        from server.extensions import db
+
+        return db.session.execute(
+            sa.select(Person.uid)
+            .join(Station, Station.id == Person.station_id)
+            .where(Station.code != "320481101")
+            .limit(1)
+        ).scalar_one()
 
 
 def test_different_fields_merge_same_field_conflicts(demo_app, demo_client, inspector, staff):
