@@ -106,6 +106,25 @@ class Databases:
             return f"sqlite:///{path}"
         return self._server().create_database(f"fs_test_{number}", template=template)
 
+    def refill(self, url: str, kind: str) -> None:
+        """Put a fresh copy of template ``kind`` where ``url`` points (no one connected)."""
+        template = self._template(kind)
+        if self.backend == "sqlite":
+            path = Path(url.removeprefix("sqlite:///"))
+            for leftover in (Path(f"{path}-wal"), Path(f"{path}-shm")):
+                leftover.unlink(missing_ok=True)
+            shutil.copyfile(template, path)
+            return
+        name = url.rsplit("/", 1)[1]
+        self._server().drop_database(name)
+        self._server().create_database(name, template=template)
+
+    def drop(self, url: str) -> None:
+        if self.backend == "sqlite":
+            Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
+        else:
+            self._server().drop_database(url.rsplit("/", 1)[1])
+
 
 @pytest.fixture(scope="session")
 def _databases(tmp_path_factory, request):
