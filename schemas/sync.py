@@ -191,6 +191,7 @@ class EntityConfigOut(ma.Schema):
     policy = fields.String(required=True, validate=validate.OneOf(POLICIES))
     fields_ = fields.Dict(
         data_key="fields",
+        attribute="fields",
         keys=fields.String(),
         values=fields.Nested(FieldConfigOut),
         required=True,
