@@ -28,13 +28,22 @@ class PageInfo(ma.Schema):
 
 
 class ErrorEnvelope(ma.Schema):
-    """Every error, whatever its cause."""
+    """Every error, whatever its cause: ``{code, status, message, errors}``. An answer may add
+    members of its own (documented where it does)."""
 
-    code = ma.fields.String(metadata={"description": "machine-readable, e.g. invalid_input"})
-    status = ma.fields.Integer(metadata={"description": "the HTTP status"})
-    message = ma.fields.String(metadata={"description": "what went wrong, for a person"})
+    class Meta:
+        unknown = ma.INCLUDE  # documented as open: a few errors carry more (e.g. photo status)
+
+    code = ma.fields.String(
+        required=True, metadata={"description": "machine-readable, e.g. invalid_input"}
+    )
+    status = ma.fields.Integer(required=True, metadata={"description": "the HTTP status"})
+    message = ma.fields.String(
+        required=True, metadata={"description": "what went wrong, for a person"}
+    )
     errors = ma.fields.Dict(
+        required=True,
         keys=ma.fields.String(),
         values=ma.fields.List(ma.fields.String()),
-        metadata={"description": "field path → reasons"},
+        metadata={"description": "field path → reasons ({} when none)"},
     )

@@ -2,15 +2,21 @@
 
 ``code`` is a stable machine-readable word (``invalid_input``, ``unauthorized``…), ``status`` the
 HTTP status, ``message`` a sentence for a person and ``errors`` maps each offending field (a
-dotted path such as ``properties.credit_code``) to its reasons. Domain and geometry errors know
-nothing of Flask; this module is where they meet HTTP.
+dotted path such as ``properties.credit_code``) to its reasons. A few answers add members of
+their own beside those four (a photo chunk at the wrong offset: the photo's status). Domain and
+geometry errors know nothing of Flask; this module is where they meet HTTP.
+
+The OpenAPI document describes the same envelope (:class:`schemas.common.ErrorEnvelope`) as its
+``Error`` schema, and lists on every operation the error statuses it answers.
 """
 
 from __future__ import annotations
 
+import http
 from collections.abc import Mapping
 from typing import Any
 
+from apispec import BasePlugin
 from flask import Flask, current_app, jsonify
 from flask_smorest import Api
 from sqlalchemy.exc import OperationalError
@@ -18,6 +24,7 @@ from werkzeug.exceptions import HTTPException
 
 from bureau.errors import DomainError
 from gis.errors import GeometryError
+from schemas.common import ErrorEnvelope
 from server.extensions import db
 
 HTTP_CODES = {
@@ -44,8 +51,10 @@ def envelope(
     code: str | None = None,
     errors: Mapping[str, Any] | None = None,
     headers: Mapping[str, str] | None = None,
+    extra: Mapping[str, Any] | None = None,
 ):
     body = {
+        **(extra or {}),
         "code": code or HTTP_CODES.get(status, "error"),
         "status": status,
         "message": message,
@@ -83,8 +92,38 @@ def flatten_errors(messages: Any, prefix: str = "") -> dict[str, list[str]]:
     return flat
 
 
+def response_name(status: int) -> str:
+    """The OpenAPI response component flask-smorest registers for ``status`` (``NOT_FOUND``…),
+    whose body is the error envelope."""
+    return http.HTTPStatus(status).name
+
+
+class TokenErrors(BasePlugin):
+    """Every operation that needs a device token answers 401 without a valid one (a missing,
+    unknown or revoked token): document it once, here, for all of them."""
+
+    def operation_helper(self, path=None, operations=None, **kwargs):
+        for operation in (operations or {}).values():
+            if operation.get("security") == []:  # public: device registration
+                continue
+            operation.setdefault("responses", {}).setdefault("401", response_name(401))
+
+
 class FieldsyncApi(Api):
-    """flask-smorest's Api with fieldsync's error envelope instead of its own."""
+    """flask-smorest's Api with fieldsync's error envelope instead of its own, in the answers
+    and in the OpenAPI document."""
+
+    ERROR_SCHEMA = ErrorEnvelope
+
+    def __init__(self, app=None, *, spec_kwargs=None, **kwargs):
+        spec_kwargs = dict(spec_kwargs or {})
+        spec_kwargs.setdefault("extra_plugins", [TokenErrors()])
+        super().__init__(app, spec_kwargs=spec_kwargs, **kwargs)
+
+    def _register_responses(self):
+        # named "Error" before the error responses refer to it (else: "ErrorEnvelope")
+        self.spec.components.schema("Error", schema=self.ERROR_SCHEMA)
+        super()._register_responses()
 
     def handle_http_exception(self, error: HTTPException):
         status = error.code or 500
@@ -101,6 +140,7 @@ class FieldsyncApi(Api):
             code=data.get("code"),
             errors=flatten_errors(errors) if errors else None,
             headers=data.get("headers"),
+            extra=data.get("extra"),
         )
 
 

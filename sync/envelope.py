@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-#: the required string fields and their maximum lengths
-_STRINGS = {"id": 64, "entity": 64, "record_id": 64, "op": 16}
+from sync.entities import UUID_TEXT
+
+#: the required string fields and their maximum lengths (``id`` is a UUID: 36)
+_STRINGS = {"id": 36, "entity": 64, "record_id": 64, "op": 16}
 _KNOWN = frozenset({*_STRINGS, "seq", "base_version", "captured_at", "fields"})
 
 MISSING = "Missing data for required field."
@@ -19,6 +21,8 @@ UNKNOWN = "Unknown field."
 NOT_A_STRING = "Not a valid string."
 NOT_AN_INTEGER = "Not a valid integer."
 NOT_AN_OBJECT = "Invalid input type."
+#: a mutation id is what makes a retry free: it must be a UUID (docs/sync-protocol.md §3)
+NOT_A_UUID = "Not a valid UUID."
 
 
 class MutationShapeError(ValueError):
@@ -59,6 +63,9 @@ def _check_one(item: Any, problems: dict[str, list[str]]) -> dict[str, Any]:
             problems[name] = [MISSING if name not in item else "Field may not be null."]
         elif not isinstance(value, str):
             problems[name] = [NOT_A_STRING]
+        elif name == "id":
+            if not UUID_TEXT.fullmatch(value):
+                problems[name] = [NOT_A_UUID]
         elif not 1 <= len(value) <= longest:
             problems[name] = [f"Length must be between 1 and {longest}."]
     seq = item.get("seq")

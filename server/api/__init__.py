@@ -7,6 +7,7 @@ from flask_smorest import Api
 
 
 def register_blueprints(app: Flask, api: Api) -> None:
+    from schemas import sync_records
     from schemas.fields import register_field_docs
     from server.api import (
         accounts,
@@ -25,6 +26,9 @@ def register_blueprints(app: Flask, api: Api) -> None:
     )
 
     register_field_docs(api.ma_plugin)
+    # named before any view refers to them: each synced entity's records and mutations (built
+    # from the declaration in sync.entities)
+    sync_records.register(api.spec)
     app.register_blueprint(health.blp)
     app.register_blueprint(ogc.blp)
     for module in (

@@ -16,6 +16,7 @@ from bureau.errors import InvalidInput, NotFound
 from gis.geometry import BBox, parse_bbox
 from gis.spatial_sql import intersects_bbox
 from server.auth import authenticate_request
+from server.errors import response_name
 from server.extensions import db
 from server.models import Station
 
@@ -37,6 +38,23 @@ class BodyParser(FlaskParser):
 
 
 BODY_PARSER = BodyParser()
+
+
+def documents_errors(blueprint: Blueprint):
+    """A decorator factory: ``@errors(403, 404)`` documents that the view answers those
+    statuses, each with the error envelope (the OpenAPI ``Error`` schema). Every view of a
+    protected blueprint answers 401 too; that one is documented for all of them at once
+    (:class:`server.errors.TokenErrors`), and 422 by ``@blp.arguments``."""
+
+    def errors(*statuses: int):
+        def decorate(view):
+            for status in statuses:
+                view = blueprint.alt_response(status, response=response_name(status))(view)
+            return view
+
+        return decorate
+
+    return errors
 
 
 def protected_blueprint(name: str, import_name: str, description: str) -> Blueprint:

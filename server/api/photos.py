@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from flask import Response, request
 from flask_smorest import abort
 
-from schemas.sync import PhotoStatusOut
-from server.api.common import protected_blueprint
+from schemas.sync import PhotoConflictOut, PhotoStatusOut
+from server.api.common import documents_errors, protected_blueprint
 from server.auth import current_actor
 from server.extensions import db
 from server.models import Photo, PhotoChunk
@@ -18,6 +18,7 @@ from sync.entities import SHA256_HEX
 
 URL = "/photos"
 blp = protected_blueprint("photos", __name__, "Photos addressed by their SHA-256")
+errors = documents_errors(blp)
 
 _RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+)$")
 MAX_PHOTO_BYTES = 32 * 1024 * 1024
@@ -45,6 +46,7 @@ def _status(photo: Photo | None, sha256: str) -> dict:
 
 @blp.get("/<sha256>/status")
 @blp.response(200, PhotoStatusOut)
+@errors(422)
 def status(sha256: str):
     """How much of a photo has arrived: resume from ``received``."""
     _check_hash(sha256)
@@ -53,6 +55,13 @@ def status(sha256: str):
 
 @blp.put("/<sha256>")
 @blp.response(200, PhotoStatusOut)
+@blp.alt_response(
+    409,
+    schema=PhotoConflictOut,
+    description="the chunk does not start at `received` (or names another total size): "
+    "the error envelope with the photo's status, to resume from",
+)
+@errors(400, 413, 422)
 def upload(sha256: str):
     """Upload the bytes, or the chunk given by ``Content-Range: bytes a-b/total``."""
     _check_hash(sha256)
@@ -70,6 +79,24 @@ def upload(sha256: str):
     if total > MAX_PHOTO_BYTES:
         abort(413, message=f"A photo may be at most {MAX_PHOTO_BYTES} bytes.")
     photo = db.session.get(Photo, sha256)
+    if photo is not None and photo.complete:
+        return _status(photo, sha256)
+    if photo is not None and photo.size != total:
+        abort(
+            409,
+            message=f"This photo's size was given as {photo.size} before.",
+            errors={"Content-Range": [f"total must be {photo.size}"]},
+            extra=_status(photo, sha256),
+        )
+    received = 0 if photo is None else photo.received
+    if start != received:
+        # the status as GET …/status gives it, so that the device resumes from `received`
+        abort(
+            409,
+            message=f"Send from byte {received}.",
+            errors={"Content-Range": [f"must start at {received}"]},
+            extra=_status(photo, sha256),
+        )
     if photo is None:
         photo = Photo(
             sha256=sha256,
@@ -81,20 +108,6 @@ def upload(sha256: str):
         )
         db.session.add(photo)
         db.session.flush()
-    if photo.complete:
-        return _status(photo, sha256)
-    if photo.size != total:
-        abort(
-            409,
-            message=f"This photo's size was given as {photo.size} before.",
-            errors={"Content-Range": [f"total must be {photo.size}"]},
-        )
-    if start != photo.received:
-        abort(
-            409,
-            message=f"Send from byte {photo.received}.",
-            errors={"Content-Range": [f"must start at {photo.received}"]},
-        )
     if data:
         db.session.add(PhotoChunk(sha256=sha256, offset=start, data=data))
         photo.received = start + len(data)
@@ -123,6 +136,7 @@ def upload(sha256: str):
 
 @blp.get("/<sha256>")
 @blp.doc(responses={200: {"description": "the photo's bytes"}})
+@errors(404, 422)
 def download(sha256: str):
     """The photo's bytes, once complete."""
     _check_hash(sha256)

@@ -9,10 +9,13 @@ import sqlalchemy as sa
 from flask import Response, current_app, g, request
 from flask.views import MethodView
 from flask_smorest import abort
+from sqlalchemy.orm import load_only
 
 from bureau.access import Action, authorize
 from bureau.errors import Forbidden
 from schemas.sync import (
+    BatchListArgs,
+    BatchPage,
     ConflictListArgs,
     ConflictOut,
     ConflictPage,
@@ -28,11 +31,19 @@ from schemas.sync import (
     ResolveIn,
     SyncConfigOut,
 )
-from server.api.common import protected_blueprint, service_area
+from server.api.common import documents_errors, protected_blueprint, service_area
 from server.api.paging import paginate
 from server.auth import current_actor
 from server.extensions import db
-from server.models import RegistryProposal, SyncConflict, SyncMerge, SyncMutation
+from server.models import (
+    Device,
+    RegistryProposal,
+    SyncBatch,
+    SyncConflict,
+    SyncMerge,
+    SyncMutation,
+    User,
+)
 from server.models.base import utcnow
 from server.services.proposals import decide as decide_on
 from server.services.proposals import wire as proposal_wire
@@ -40,10 +51,12 @@ from server.services.spatial import spatial_settings
 from server.services.sync_conflicts import resolve_conflict
 from server.services.sync_pull import PullSettings, pull
 from server.services.sync_push import BatchProcessor, DeviceActor, Settings, limit_errors
-from sync.entities import CURRENT_SCHEMA_VERSION, ENTITIES, SCHEMA_VERSIONS
+from sync.entities import CURRENT_SCHEMA_VERSION, SCHEMA_VERSIONS, describe_entities
 
 URL = "/sync"
 blp = protected_blueprint("sync", __name__, "Offline sync: push, pull, conflicts")
+#: the error statuses each kind of operation answers (besides 401, documented for all)
+errors = documents_errors(blp)
 
 
 def sync_settings() -> Settings:
@@ -96,7 +109,7 @@ def config():
         "gap_hold_seconds": settings.gap_hold_seconds,
         "clock_skew_flag_seconds": settings.clock_skew_flag_seconds,
         "server_time": utcnow(),
-        "entities": {name: spec.describe() for name, spec in ENTITIES.items()},
+        "entities": describe_entities(),
     }
 
 
@@ -117,6 +130,7 @@ def _refuse_oversized() -> None:
 @blp.route("/push")
 class Push(MethodView):
     @blp.arguments(PushIn)
+    @errors(400, 403, 409, 413, 422)
     @blp.doc(
         responses={
             "200": {
@@ -143,6 +157,7 @@ def _limit_push_size():
 
 @blp.get("/pull")
 @blp.arguments(PullArgs, location="query")
+@errors(410, 422)
 @blp.doc(
     responses={
         "200": {
@@ -179,6 +194,7 @@ def _json_default(value):
 @blp.get("/conflicts")
 @blp.arguments(ConflictListArgs, location="query")
 @blp.response(200, ConflictPage)
+@errors(403, 422)
 def conflicts(args):
     """Fields two people changed differently, waiting for an officer (or resolved)."""
     query = sa.select(SyncConflict).where(SyncConflict.status == args["status"])
@@ -190,6 +206,7 @@ def conflicts(args):
 @blp.post("/conflicts/<int:conflict_id>/resolve")
 @blp.arguments(ResolveIn)
 @blp.response(200, ConflictOut)
+@errors(403, 404, 409, 422)
 def resolve(data, conflict_id: int):
     """Keep the device's value, keep the server's, or set another; devices pull the result."""
     actor = current_actor()
@@ -203,6 +220,7 @@ def resolve(data, conflict_id: int):
 @blp.get("/merges")
 @blp.arguments(ConflictListArgs(only=("page", "page_size")), location="query")
 @blp.response(200, MergePage)
+@errors(403, 422)
 def merges(args):
     """Every automatic merge: which fields, from which device, on which versions."""
     query = _review_scope(sa.select(SyncMerge), SyncMerge).order_by(SyncMerge.id.desc())
@@ -221,14 +239,68 @@ def _mutation_list(outcome: str, args):
 @blp.get("/quarantine")
 @blp.arguments(ConflictListArgs(only=("page", "page_size")), location="query")
 @blp.response(200, MutationPage)
+@errors(403, 422)
 def quarantine(args):
     """Rejected mutations, kept with their payloads and reasons."""
     return _mutation_list("rejected", args)
 
 
+@blp.get("/batches")
+@blp.arguments(BatchListArgs, location="query")
+@blp.response(200, BatchPage)
+@errors(403, 422)
+def batches(args):
+    """Received batches, newest first; ``clock_skew_flagged=true``: only those whose device
+    clock was off by more than ``clock_skew_flag_seconds`` when it sent them. The same readers
+    as the quarantine; station accounts see their station's devices' batches."""
+    actor = current_actor()
+    authorize(actor, Action.READ_REGISTRY)
+    if actor.role in ("inspector",):
+        raise Forbidden("Reviewing sync batches is for officers, leaders and station staff.")
+    query = (
+        sa.select(SyncBatch)
+        .options(load_only(*(getattr(SyncBatch, c) for c in _BATCH_COLUMNS)))
+        .join(Device, Device.id == SyncBatch.device_id)
+        .join(User, User.id == Device.user_id)
+        .order_by(SyncBatch.received_at.desc(), SyncBatch.id.desc())
+    )
+    if args["clock_skew_flagged"] is not None:
+        query = query.where(SyncBatch.clock_skew_flagged.is_(args["clock_skew_flagged"]))
+    if actor.station_id is not None:
+        query = query.where(User.station_id == actor.station_id)
+    rows, page = paginate(query, page=args["page"], size=args["page_size"])
+    devices = {
+        device.id: device
+        for device in db.session.execute(
+            sa.select(Device).where(Device.id.in_({row.device_id for row in rows}))
+        ).scalars()
+    }
+    items = [
+        {c: getattr(row, c) for c in _BATCH_COLUMNS}
+        | {
+            "device_name": devices[row.device_id].name,
+            "username": devices[row.device_id].user.username,
+        }
+        for row in rows
+    ]
+    return {"items": items, "page": page}
+
+
+_BATCH_COLUMNS = (
+    "id",
+    "device_id",
+    "batch_seq",
+    "sent_at",
+    "received_at",
+    "clock_skew_seconds",
+    "clock_skew_flagged",
+)
+
+
 @blp.get("/held")
 @blp.arguments(ConflictListArgs(only=("page", "page_size")), location="query")
 @blp.response(200, MutationPage)
+@errors(403, 422)
 def held(args):
     """Mutations waiting for a lower seq of their device."""
     return _mutation_list("held", args)
@@ -237,6 +309,7 @@ def held(args):
 @blp.get("/proposals")
 @blp.arguments(ProposalListArgs, location="query")
 @blp.response(200, ProposalPage)
+@errors(403, 422)
 def proposals(args):
     """Registry changes proposed from the field, waiting for an officer (or decided)."""
     query = sa.select(RegistryProposal).where(RegistryProposal.status == args["status"])
@@ -250,6 +323,7 @@ def proposals(args):
 
 @blp.post("/proposals/<int:proposal_id>/<any(accept, reject):decision>")
 @blp.response(200, ProposalOut)
+@errors(403, 404, 409, 422)
 def decide_proposal(proposal_id: int, decision: str):
     """Accept (apply to the registry, validated like an import) or reject a proposal."""
     authorize(current_actor(), Action.WRITE_REGISTRY)

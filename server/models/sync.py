@@ -134,8 +134,23 @@ class SyncTombstone(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 
 
+def _unbox(stored: dict | None):
+    """A value as it was given: JSON columns hold objects, so a stored value is boxed as
+    ``{"value": v}`` (a ``delete_vs_update`` conflict's ``{"deleted": true}`` is stored bare)."""
+    if isinstance(stored, dict) and stored.keys() == {"value"}:
+        return stored["value"]
+    return stored
+
+
 class SyncConflict(Base):
-    """A field two people changed differently, kept side by side for an officer (rule 5)."""
+    """A field two people changed differently, kept side by side for an officer (rule 5).
+
+    ``kind``: ``field`` (one field, ``field`` names it), ``update_vs_delete`` (an update met a
+    delete: ``your_value`` holds the fields it changed) or ``delete_vs_update`` (a delete met
+    an update: ``their_value`` holds the record's fields). Values are stored boxed (see
+    :func:`_unbox`); ``base``, ``theirs``, ``yours`` and ``resolved`` give them bare, as a push
+    answer does.
+    """
 
     __tablename__ = "sync_conflict"
 
@@ -159,6 +174,22 @@ class SyncConflict(Base):
     resolved_by: Mapped[int | None] = mapped_column(sa.Integer)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+    @property
+    def base(self):
+        return _unbox(self.base_value)
+
+    @property
+    def theirs(self):
+        return _unbox(self.their_value)
+
+    @property
+    def yours(self):
+        return _unbox(self.your_value)
+
+    @property
+    def resolved(self):
+        return _unbox(self.resolved_value)
 
 
 class SyncMerge(Base):

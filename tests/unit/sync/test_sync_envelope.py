@@ -6,7 +6,13 @@ import pytest
 from schemas.sync import MutationIn
 from sync.envelope import MutationShapeError, check_mutations
 
-GOOD = {"id": "m1", "seq": 1, "entity": "visit", "record_id": "r1", "op": "create"}
+GOOD = {
+    "id": "5b0b3f5e-5a0e-4f57-9d53-2b8f0f6b1d3a",
+    "seq": 1,
+    "entity": "visit",
+    "record_id": "r1",
+    "op": "create",
+}
 
 CASES = [
     GOOD,
@@ -16,6 +22,12 @@ CASES = [
     {k: v for k, v in GOOD.items() if k != "seq"},
     dict(GOOD, id=""),
     dict(GOOD, id="x" * 65),
+    dict(GOOD, id="m1"),
+    dict(GOOD, id="5B0B3F5E-5A0E-4F57-9D53-2B8F0F6B1D3A"),
+    dict(GOOD, id="5b0b3f5e5a0e4f579d532b8f0f6b1d3a"),
+    dict(GOOD, id="5b0b3f5e-5a0e-4f57-9d53-2b8f0f6b1d3a\n"),
+    dict(GOOD, id="{5b0b3f5e-5a0e-4f57-9d53-2b8f0f6b1d3a}"),
+    dict(GOOD, id="5b0b3f5e-5a0e-4f57-9d53-2b8f0f6b1d3g"),
     dict(GOOD, id=None),
     dict(GOOD, id=7),
     dict(GOOD, entity=["visit"]),
@@ -77,3 +89,13 @@ def test_defaults_are_filled_and_the_input_left_alone():
     (loaded,) = check_mutations([item])
     assert loaded == dict(GOOD, base_version=None, captured_at=None, fields={})
     assert item == GOOD
+
+
+@pytest.mark.parametrize(
+    "mutation_id",
+    ["m1", "", "5b0b3f5e5a0e4f579d532b8f0f6b1d3a", "5b0b3f5e-5a0e-4f57-9d53-2b8f0f6b1d3a\n"],
+)
+def test_a_mutation_id_that_is_not_a_uuid_names_the_field(mutation_id):
+    with pytest.raises(MutationShapeError) as caught:
+        check_mutations([GOOD, dict(GOOD, id=mutation_id)])
+    assert caught.value.errors == {1: {"id": ["Not a valid UUID."]}}
