@@ -74,6 +74,7 @@ from sync.cursor import BadCursor, Cursor, parse_cursor, scope_key
 from sync.entities import (
     ENTITIES,
     SCHEMA_VERSIONS,
+    SYNCED,
     UUID_TEXT,
     Context,
     InvalidFields,
@@ -442,6 +443,13 @@ class BatchProcessor:
                 f"this server speaks {', '.join(map(str, SCHEMA_VERSIONS))}",
             )
         spec = ENTITIES.get(m["entity"])
+        if spec is None and m["entity"] in SYNCED:
+            return rejected(
+                m,
+                "unsupported_operation",
+                f"{m['entity']} is computed by the server and pulled only; "
+                f"it allows no {m['op']!r}",
+            )
         if spec is None:
             return rejected(
                 m,

@@ -147,6 +147,7 @@ def test_bad_records_rejected_one_by_one_and_quarantined(demo_app, demo_client, 
         inspector.mutation(
             "visit", "create", visit_fields(location={"type": "Point", "coordinates": [0, 0]})
         ),
+        inspector.mutation("roster_entry", "update", {"status": "visited"}, base_version=1),
         good,
     ]
     answer, _ = inspector.push(*batch)
@@ -158,15 +159,17 @@ def test_bad_records_rejected_one_by_one_and_quarantined(demo_app, demo_client, 
         ("rejected", "illegal_transition"),
         ("rejected", "unsupported_operation"),
         ("rejected", "invalid_fields"),
+        ("rejected", "unsupported_operation"),
         ("applied", None),
     ]
+    assert "pulled only" in answer["results"][6]["message"]
     assert "accuracy_m" in answer["results"][1]["errors"]
     assert "received" in answer["results"][3]["message"]
     staff_token = token_for(demo_app, "qs_staff")
     quarantine = demo_client.get(
         "/api/v1/sync/quarantine?page_size=50", headers=bearer(staff_token)
     ).get_json()
-    assert quarantine["page"]["total_items"] == 6
+    assert quarantine["page"]["total_items"] == 7
     assert {item["code"] for item in quarantine["items"]} >= {"unknown_entity", "invalid_fields"}
     assert all(item["payload"] for item in quarantine["items"])
 
