@@ -243,6 +243,7 @@ class BatchProcessor:
             "clock_skew_seconds": skew,
             "clock_skew_flagged": skew_flagged(skew, self.settings.clock_skew_flag_seconds),
         }
+        self._check_role()
         # The device first: its pushes are decided one at a time (see the module's docstring).
         self._lock_device()
         # Then claim (device, batch_seq), in one statement. When it is taken, the batch was
@@ -261,7 +262,6 @@ class BatchProcessor:
             self._release_overdue_held()
             return self._replay(stored)
         self._check_limits(mutations)
-        self._check_role()
         batch_row = self._batch_row = SyncBatch(id=batch_id, **values)
         outcomes = self._decide(mutations, batch["schema_version"], batch_id)
         if self._complainant_seen:
