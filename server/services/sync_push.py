@@ -58,6 +58,7 @@ from server.services.spatial import (
     VisitFix,
     analyse_complaint,
     fixes_of,
+    flag_complaint_time,
     store_visit_flags,
     visit_flags,
 )
@@ -578,11 +579,12 @@ class BatchProcessor:
             mark_visited(entry, row, self.seq)
         if entity == "complaint":
             analyse_complaint(row, self.spatial, self._station_locator())
+            flag_complaint_time(row, m.get("captured_at"), self.now, self.spatial)
             register_from_device(row, values, self.actor, self.now, self.seq)
             # a complainant who came back joins the must-visit rosters (see process)
             self._complainant_seen = self._complainant_seen or bool(values.get("complainant_phone"))
         elif entity == "visit":
-            store_visit_flags(visit_flags(fixes_of([row]), self.spatial))
+            store_visit_flags(visit_flags(fixes_of([row]), self.spatial, now=self.now))
         record = adapter.to_wire(row)
         if adapter.mergeable:
             self._history(entity, uid, 1, adapter.merge_fields(record))
@@ -701,7 +703,7 @@ class BatchProcessor:
         if not rows:
             return
         # reads only, before the lock; the visits are not stored yet
-        flags = visit_flags(self._bulk_fixes, self.spatial, stored=False)
+        flags = visit_flags(self._bulk_fixes, self.spatial, stored=False, now=self.now)
         self.seq.ensure(len(rows))  # one block for them all: one UPDATE of the counter
         for row in rows:
             row["sync_seq"] = self.seq()
