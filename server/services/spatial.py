@@ -23,6 +23,7 @@ from flask import current_app
 from geoalchemy2.shape import to_shape
 from shapely.geometry import Point
 from shapely.ops import nearest_points
+from sqlalchemy.dialects import postgresql
 
 from bureau.complaint_flags import (
     NEW_PROJECT_STATUSES,
@@ -759,6 +760,83 @@ def store_visit_flags(flags: dict[str, list[Flag]]) -> int:
     ]
     insert_rows(db.session, VisitFlag.__table__, rows)
     return len(rows)
+
+
+@lru_cache(maxsize=8)
+def _visits_with_flags_statement(names: tuple[str, ...]) -> sa.TextClause:
+    """PostgreSQL: insert visits (columns ``names``) and their flags in one statement, both
+    read from JSON parameters; visits whose uid is stored already are skipped (ON CONFLICT),
+    and so are their flags. Answers the uids inserted."""
+    dialect = postgresql.dialect()
+    table = Visit.__table__
+    record = ", ".join(
+        f"{name} {'text' if name == 'location' else table.c[name].type.compile(dialect)}"
+        for name in names
+    )
+    values = ", ".join(
+        "ST_GeomFromEWKT(r.location)" if name == "location" else f"r.{name}" for name in names
+    )
+    return sa.text(
+        f"""
+        WITH v AS (
+            INSERT INTO visit ({", ".join(names)})
+            SELECT {values} FROM json_to_recordset(CAST(:rows AS json)) AS r({record})
+            ON CONFLICT (uid) DO NOTHING
+            RETURNING id, uid
+        ), f AS (
+            INSERT INTO visit_flag (visit_id, code, reason, measured, related, created_at)
+            SELECT v.id, f.code, f.reason, f.measured, f.related, CAST(:now AS timestamptz)
+            FROM json_to_recordset(CAST(:flags AS json))
+                AS f(uid text, code text, reason text, measured json, related text)
+            JOIN v ON v.uid = f.uid
+        )
+        SELECT uid FROM v
+        """
+    )
+
+
+def insert_visits_with_flags(
+    rows: Sequence[dict[str, Any]], flags: dict[str, list[Flag]]
+) -> set[str]:
+    """Insert new visits (dicts keyed by column, all with the same keys) and their flags (by
+    visit uid); returns the uids inserted. A visit whose uid is stored already is not (nor
+    are its flags): the caller decides about it.
+
+    On PostgreSQL one statement does it all: the rows travel as one JSON text (the driver
+    adapts one parameter instead of thousands), the visits' ids go straight to their flags
+    (no read-back), and a uid taken already is skipped, not an error. On SQLite (no round
+    trips, no COPY) an ``executemany`` and :func:`store_visit_flags`; a uid taken already
+    raises there, as the unique index says."""
+    if not rows:
+        return set()
+    if db.session.get_bind().dialect.name != "postgresql":
+        insert_rows(db.session, Visit.__table__, rows)
+        store_visit_flags(flags)
+        return {row["uid"] for row in rows}
+    names = tuple(rows[0])
+    listed = [
+        {**row, "location": str(row["location"])} if "location" in row else row for row in rows
+    ]
+    flagged = [
+        {
+            "uid": uid,
+            "code": flag.code,
+            "reason": flag.reason,
+            "measured": flag.measured,
+            "related": None if flag.related is None else str(flag.related),
+        }
+        for uid, found in flags.items()
+        for flag in found
+    ]
+    found = db.session.execute(
+        _visits_with_flags_statement(names),
+        {
+            "rows": orjson.dumps(listed).decode(),
+            "flags": orjson.dumps(flagged).decode(),
+            "now": utcnow(),
+        },
+    )
+    return set(found.scalars())
 
 
 def fixes_of(visits: Iterable[Visit]) -> list[VisitFix]:

@@ -59,6 +59,7 @@ from server.services.spatial import (
     analyse_complaint,
     fixes_of,
     flag_complaint_time,
+    insert_visits_with_flags,
     store_visit_flags,
     visit_flags,
 )
@@ -707,24 +708,28 @@ class BatchProcessor:
         self.seq.ensure(len(rows))  # one block for them all: one UPDATE of the counter
         for row in rows:
             row["sync_seq"] = self.seq()
+        self._bulk_rows, self._bulk_outcomes, self._bulk_fixes = [], [], []
         try:
             with db.session.begin_nested():
-                insert_rows(db.session, Visit.__table__, rows)
-                store_visit_flags(flags)
-            self._bulk_rows, self._bulk_outcomes, self._bulk_fixes = [], [], []
+                inserted = insert_visits_with_flags(rows, flags)
         except sa.exc.SQLAlchemyError:
-            self._bulk_rows, self._bulk_outcomes, self._bulk_fixes = [], [], []
-            # Something in the lot is off; find it one by one so the rest still lands, each
-            # with a sync_mutation row of its own, as any mutation not created in bulk.
-            for outcome in pending:
-                outcomes[outcome.mutation["id"]] = self._apply_one(outcome.mutation, 1)
-            self._store([o.mutation for o in pending], outcomes, batch_id, 1)
-            return
+            inserted = set()
+        # Something in the lot is off (a record id stored already): those go one by one, so
+        # the rest still lands, each with a sync_mutation row of its own, as any mutation
+        # not created in bulk.
+        left = [o for row, o in zip(rows, pending, strict=True) if row["uid"] not in inserted]
+        for outcome in left:
+            outcomes[outcome.mutation["id"]] = self._apply_one(outcome.mutation, 1)
+        if left:
+            self._store([o.mutation for o in left], outcomes, batch_id, 1)
         created = [
             [o.mutation["seq"], o.mutation["id"], row["uid"]]
             + ([o.missing_photos] if o.missing_photos else [])
             for row, o in zip(rows, pending, strict=True)
+            if row["uid"] in inserted
         ]
+        if not created:
+            return
         batch = self._batch_row
         batch.created = created
         batch.first_seq = min(entry[0] for entry in created)
