@@ -178,11 +178,15 @@ class HttpDevice:
             return {}
         return orjson.loads(data)
 
-    def send(self, batches: list[tuple[int, list[dict]]], errors: list[str]) -> tuple[int, int]:
+    def send(
+        self, batches: list[tuple[int, list[dict]]], errors: list[str]
+    ) -> tuple[int, int, list[float]]:
         """Push the queued batches one after another, encoding each body as it goes out;
-        returns (records applied, request bytes)."""
+        returns (records applied, request bytes, each push's seconds)."""
         applied = sent = 0
+        seconds = []
         for batch_seq, mutations in batches:
+            began = time.perf_counter()
             body = orjson.dumps(
                 {
                     "batch_seq": batch_seq,
@@ -195,11 +199,12 @@ class HttpDevice:
             answer = self.call("POST", "/api/v1/sync/push", body, errors)
             outcomes = [r["outcome"] for r in answer.get("results", ())]
             done = outcomes.count("applied")
+            seconds.append(time.perf_counter() - began)
             applied += done
             if done != len(mutations):
                 others = sorted({o for o in outcomes if o != "applied"})
                 errors.append(f"batch {batch_seq}: {done}/{len(mutations)} applied {others}")
-        return applied, sent
+        return applied, sent, seconds
 
     def pull_all(self, limit: int, errors: list[str]) -> int:
         cursor, total = "", 0
@@ -219,12 +224,12 @@ QUEUED: list[list[tuple[int, list[dict]]]] = []
 DEVICES: list[HttpDevice] = []
 
 
-def _push_job(index: int) -> tuple[int, int, list[str]]:
+def _push_job(index: int) -> tuple[int, int, list[float], list[str]]:
     device = DEVICES[index]
     device.connect()  # its own connection, in its own process
     errors: list[str] = []
-    applied, sent = device.send(QUEUED[index], errors)
-    return applied, sent, errors
+    applied, sent, seconds = device.send(QUEUED[index], errors)
+    return applied, sent, seconds, errors
 
 
 def _pull_job(port: int, token: str) -> tuple[int, list[str]]:
@@ -485,6 +490,12 @@ class Pushed:
     body_bytes: int
     cpu: tuple[float, float, float]  # workers, database, devices
     errors: list[str]
+    latencies: list[float]
+
+    @property
+    def median_ms(self) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[len(ordered) // 2] * 1000 if ordered else 0.0
 
     @property
     def rate(self) -> float:
@@ -512,10 +523,11 @@ def run_push(usage: CpuUsage, plan: dict[int, tuple[int, int]], start: datetime)
         results = [f.result() for f in futures]
         seconds = time.perf_counter() - began
         cpu = usage.lap()
-    records = sum(applied for applied, _sent, _errors in results)
-    sent = sum(sent for _applied, sent, _errors in results)
-    errors = [e for _a, _s, errs in results for e in errs]
-    return Pushed(records, seconds, sent, cpu, errors)
+    records = sum(applied for applied, _sent, _seconds, _errors in results)
+    sent = sum(sent for _applied, sent, _seconds, _errors in results)
+    errors = [e for _a, _s, _t, errs in results for e in errs]
+    latencies = [t for _a, _s, times, _e in results for t in times]
+    return Pushed(records, seconds, sent, cpu, errors, latencies)
 
 
 def start_gunicorn(url: str, workers: int) -> tuple[subprocess.Popen, int]:
@@ -676,8 +688,10 @@ def main(argv: list[str] | None = None) -> int:
     ):
         print(
             f"  {label} {run.records:>7,} visits in {run.seconds:6.2f} s = "
-            f"{run.rate:>7,.0f} records/s = {ratio(run.rate)}; CPU ms/record: workers "
-            f"{run.per_record_ms(0):.3f}, database {run.per_record_ms(1):.3f}"
+            f"{run.rate:>7,.0f} records/s = {ratio(run.rate)}; a push answered in "
+            f"{run.median_ms:.0f} ms (median); CPU ms/record: workers "
+            f"{run.per_record_ms(0):.3f}, database {run.per_record_ms(1):.3f}, devices "
+            f"{run.per_record_ms(2):.3f}"
         )
     print(
         f"raw baselines (same cluster, same rows as 500 x 1, into a copy of visit, one "

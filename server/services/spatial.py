@@ -620,9 +620,9 @@ def _stored_neighbours(fixes: Sequence[VisitFix]) -> dict[tuple[int, datetime], 
     if bind.dialect.name == "postgresql":
         rows = db.session.execute(
             _NEIGHBOURS_POSTGRESQL,
-            {
-                "inspectors": [inspector for inspector, _at in pairs],
-                "times": [at for _inspector, at in pairs],
+            {  # array literals: one text each to adapt, not a list of 500 values
+                "inspectors": "{" + ",".join(str(inspector) for inspector, _at in pairs) + "}",
+                "times": "{" + ",".join(at.isoformat() for _inspector, at in pairs) + "}",
                 "window": PREVIOUS_VISIT_WINDOW,
             },
         )
@@ -765,8 +765,8 @@ def store_visit_flags(flags: dict[str, list[Flag]]) -> int:
 @lru_cache(maxsize=8)
 def _visits_with_flags_statement(names: tuple[str, ...]) -> sa.TextClause:
     """PostgreSQL: insert visits (columns ``names``) and their flags in one statement, both
-    read from JSON parameters; visits whose uid is stored already are skipped (ON CONFLICT),
-    and so are their flags. Answers the uids inserted."""
+    read from JSON parameters; visits whose uid is stored already (ON CONFLICT) or was
+    deleted (a tombstone) are skipped, and so are their flags. Answers the uids inserted."""
     dialect = postgresql.dialect()
     table = Visit.__table__
     record = ", ".join(
@@ -781,6 +781,10 @@ def _visits_with_flags_statement(names: tuple[str, ...]) -> sa.TextClause:
         WITH v AS (
             INSERT INTO visit ({", ".join(names)})
             SELECT {values} FROM json_to_recordset(CAST(:rows AS json)) AS r({record})
+            WHERE NOT EXISTS (
+                SELECT 1 FROM sync_tombstone AS t
+                WHERE t.record_uid = r.uid AND t.entity = 'visit'
+            )
             ON CONFLICT (uid) DO NOTHING
             RETURNING id, uid
         ), f AS (
@@ -799,8 +803,8 @@ def insert_visits_with_flags(
     rows: Sequence[dict[str, Any]], flags: dict[str, list[Flag]]
 ) -> set[str]:
     """Insert new visits (dicts keyed by column, all with the same keys) and their flags (by
-    visit uid); returns the uids inserted. A visit whose uid is stored already is not (nor
-    are its flags): the caller decides about it.
+    visit uid); returns the uids inserted. A visit whose uid is stored already, or deleted
+    (PostgreSQL), is not (nor are its flags): the caller decides about it.
 
     On PostgreSQL one statement does it all: the rows travel as one JSON text (the driver
     adapts one parameter instead of thousands), the visits' ids go straight to their flags

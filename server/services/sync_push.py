@@ -623,14 +623,20 @@ class BatchProcessor:
         # fails and the lot goes one by one, each refused or applied on its own (see
         # _insert_bulk). That happens only when a device re-sends a visit under a new mutation
         # id; looking up 500 ids on every push cost more than the rest of the bookkeeping.
+        # A deleted visit's id (tombstone) is refused too; on PostgreSQL the INSERT itself
+        # leaves such ids out (see insert_visits_with_flags), so they go one by one.
         uids = [m["record_id"].lower() for m, _v, _at in valid]
-        taken = set(
-            db.session.execute(
-                sa.select(SyncTombstone.record_uid).where(
-                    SyncTombstone.entity == "visit",
-                    one_of(db.session, SyncTombstone.record_uid, uids),
-                )
-            ).scalars()
+        taken = (
+            set()
+            if db.session.get_bind().dialect.name == "postgresql"
+            else set(
+                db.session.execute(
+                    sa.select(SyncTombstone.record_uid).where(
+                        SyncTombstone.entity == "visit",
+                        one_of(db.session, SyncTombstone.record_uid, uids),
+                    )
+                ).scalars()
+            )
         )
         hashes = sorted({h for _m, v, _at in valid for h in (v.get("photos") or [])})
         have = set(_complete_photos(hashes))
@@ -709,11 +715,15 @@ class BatchProcessor:
         for row in rows:
             row["sync_seq"] = self.seq()
         self._bulk_rows, self._bulk_outcomes, self._bulk_fixes = [], [], []
-        try:
-            with db.session.begin_nested():
-                inserted = insert_visits_with_flags(rows, flags)
-        except sa.exc.SQLAlchemyError:
-            inserted = set()
+        if db.session.get_bind().dialect.name == "postgresql":
+            # one statement that skips what it cannot take (no savepoint round trips)
+            inserted = insert_visits_with_flags(rows, flags)
+        else:
+            try:
+                with db.session.begin_nested():
+                    inserted = insert_visits_with_flags(rows, flags)
+            except sa.exc.SQLAlchemyError:
+                inserted = set()
         # Something in the lot is off (a record id stored already): those go one by one, so
         # the rest still lands, each with a sync_mutation row of its own, as any mutation
         # not created in bulk.
