@@ -34,12 +34,12 @@ most 1.2 times that at 20,000. It is not a test: the machine is shared, so run i
 and read ranges. ``--quick`` runs small sizes (about 30 s); the defaults take about a minute
 or two.
 
-Last runs (3, on the 2-core development machine shared with other work, load 2.3–3.1;
+Last runs (4, on the 2-core development machine shared with other work, load 0.03–3.1;
 PostgreSQL 15 at fsync/synchronous_commit/full_page_writes on; 1,168 bytes per mutation;
 94 % of the visits flagged): push 500 × 1 3,600–5,100 records/s (9.7–14.5 % of executemany,
-which ran at 18,300–52,000 rows/s), 500 × 4 2,900–5,800 records/s, 25 × 1 450–1,350
-records/s (2.5–4.5 %), so the throughput targets are not met; server CPU per record at
-200,000 stored visits 0.92–1.00 times that at 20,000 (met). Where a push's time goes: about
+which ran at 18,300–52,000 rows/s), 500 × 4 2,900–6,100 records/s, 25 × 1 450–1,350
+records/s (2.3–4.5 %), so the throughput targets are not met; server CPU per record at
+200,000 stored visits 0.83–1.00 times that at 20,000 (met). Where a push's time goes: about
 0.1 ms of worker CPU and 0.07–0.09 ms of database CPU per record in batches of 500; in
 batches of 25, some fifteen database round trips and the commit of each request.
 """
