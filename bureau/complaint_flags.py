@@ -12,7 +12,12 @@ or case concerned, so an officer sees *which* one and *why*:
 - ``likely_duplicate``: an earlier complaint of the same category within ``radius_m`` and
   ``within_days``; the earlier one is the original and is not flagged in return;
 - ``rebound`` (反弹): within ``radius_m`` of an enterprise whose linked case was closed no more
-  than ``window_days`` before this complaint was received.
+  than ``window_days`` before this complaint was received;
+- ``time_in_future``: the device that recorded the complaint dated it (its mutation's
+  ``captured_at``) beyond the server's clock plus the allowed clock skew
+  (:func:`device_time_flags`; the rule is :func:`gis.plausibility.future_time_flag`, which
+  visits share). Unlike the others it is about the record, not the place, so a corrected
+  location keeps it.
 
 :func:`residents_near_projects` lists the must-visit residents around new projects (新建项目
 周边群众) for the outreach roster.
@@ -29,6 +34,7 @@ from shapely.geometry.base import BaseGeometry
 
 from gis.distance import geodesic_distance_m
 from gis.flags import Flag, format_metres
+from gis.plausibility import TIME_IN_FUTURE, future_time_flag
 from gis.proximity import distance_to_geometry_m
 
 __all__ = [
@@ -41,11 +47,13 @@ __all__ = [
     "NEAR_NEW_PROJECT",
     "NEW_PROJECT_STATUSES",
     "REBOUND",
+    "TIME_IN_FUTURE",
     "ClosedCase",
     "ComplaintPoint",
     "ProjectSite",
     "Resident",
     "RosterEntry",
+    "device_time_flags",
     "duplicate_flags",
     "near_new_project_flags",
     "rebound_flags",
@@ -140,6 +148,25 @@ def _aware(at: datetime, name: str) -> datetime:
     if not isinstance(at, datetime) or at.tzinfo is None or at.utcoffset() is None:
         raise ValueError(f"{name} must be a datetime with a time zone, got {at!r}")
     return at
+
+
+def device_time_flags(
+    captured_at: str | datetime | None, now: datetime, allowance_s: float
+) -> list[Flag]:
+    """A ``time_in_future`` flag when the device dated the complaint (``captured_at``, an ISO
+    8601 time with a zone, as a sync mutation carries it) more than ``allowance_s`` seconds
+    after ``now``, the server's clock. A time the device did not give, or gave without a
+    zone or in another form, says nothing about its clock: no flag."""
+    _aware(now, "now")
+    if isinstance(captured_at, str):
+        try:
+            captured_at = datetime.fromisoformat(captured_at.strip().replace("Z", "+00:00"))
+        except ValueError:
+            return []
+    if not isinstance(captured_at, datetime) or captured_at.utcoffset() is None:
+        return []
+    flag = future_time_flag(captured_at, now, allowance_s)
+    return [] if flag is None else [flag]
 
 
 def _nearest_first(found: list[tuple[float, int | str, Flag]]) -> list[Flag]:

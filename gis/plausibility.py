@@ -14,6 +14,9 @@ always stored; :func:`check_visit` says what looks wrong so that a supervisor ca
   in zero time is impossible at any speed (reported with ``speed_kmh`` ``None``);
 - ``time_went_backwards``: this visit is earlier than the "previous" one (a reset device clock
   or visits synced out of order); the speed is then judged on the absolute time difference;
+- ``time_in_future``: the visit is dated later than the server's clock plus the allowed clock
+  skew (``future_allowance_s``): a phone whose clock runs ahead, or a mistyped year
+  (:func:`future_time_flag`, which complaints use as well);
 - ``mock_location``: the device reported that the position came from a mock-location app.
 
 Thresholds are :class:`PlausibilityThresholds`; distances are on the WGS-84 ellipsoid.
@@ -37,6 +40,7 @@ FAR_FROM_TARGET = "far_from_target"
 POOR_ACCURACY = "poor_accuracy"
 IMPOSSIBLE_SPEED = "impossible_speed"
 TIME_WENT_BACKWARDS = "time_went_backwards"
+TIME_IN_FUTURE = "time_in_future"
 MOCK_LOCATION = "mock_location"
 MISSING_ACCURACY = "missing_accuracy"
 INVALID_ACCURACY = "invalid_accuracy"
@@ -48,6 +52,7 @@ FLAG_CODES: tuple[str, ...] = (
     INVALID_ACCURACY,
     POOR_ACCURACY,
     FAR_FROM_TARGET,
+    TIME_IN_FUTURE,
     TIME_WENT_BACKWARDS,
     IMPOSSIBLE_SPEED,
 )
@@ -55,22 +60,25 @@ FLAG_CODES: tuple[str, ...] = (
 
 @dataclass(frozen=True)
 class PlausibilityThresholds:
-    """When a visit is flagged.  Defaults: 500 m beyond accuracy, 100 m accuracy, 120 km/h.
+    """When a visit is flagged.  Defaults: 500 m beyond accuracy, 100 m accuracy, 120 km/h,
+    5 minutes ahead of the server's clock.
 
     500 m is the radius the bureau's "within 500 m" rules use; 100 m is about the worst a phone
     reports with a real satellite fix (beyond it the position is a cell-tower or Wi-Fi guess);
     120 km/h is the expressway speed limit, so anything faster between two county visits did
-    not happen by road.
+    not happen by road; 300 s is the clock skew beyond which a sync batch is flagged too.
     """
 
     far_from_target_m: float = 500.0
     poor_accuracy_m: float = 100.0
     max_speed_kmh: float = 120.0
+    future_allowance_s: float = 300.0
 
     def __post_init__(self) -> None:
-        for name in ("far_from_target_m", "poor_accuracy_m", "max_speed_kmh"):
+        for name in ("far_from_target_m", "poor_accuracy_m", "max_speed_kmh", "future_allowance_s"):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+            least = 0 if name == "future_allowance_s" else 1e-300  # no allowance at all is fine
+            if isinstance(value, bool) or not isinstance(value, int | float) or value < least:
                 raise ValueError(f"{name} must be a positive number, got {value!r}")
             if not math.isfinite(value):
                 raise ValueError(f"{name} must be finite, got {value!r}")
@@ -121,6 +129,29 @@ def _aware(at: datetime, name: str) -> None:
         raise ValueError(f"{name} must be a datetime with a time zone, got {at!r}")
 
 
+def future_time_flag(
+    at: datetime, now: datetime, allowance_s: float = DEFAULT_THRESHOLDS.future_allowance_s
+) -> Flag | None:
+    """A ``time_in_future`` flag when ``at`` lies more than ``allowance_s`` seconds after
+    ``now`` (the server's clock), else ``None``.  Both must be time-zone aware.
+
+    A device's clock is data (its skew is measured per batch): a time ahead of the server by
+    more than the skew allowed is doubtful (a phone whose clock runs days ahead, a mistyped
+    year), but the record is kept, and flagged, never refused.
+    """
+    _aware(at, "at")
+    _aware(now, "now")
+    ahead = (at - now).total_seconds()
+    if ahead <= allowance_s:
+        return None
+    return Flag(
+        TIME_IN_FUTURE,
+        f"dated {_ahead(ahead)} after the server's clock, more than the {allowance_s:g} s "
+        "of clock skew allowed; check the device clock",
+        {"ahead_s": ahead, "allowance_s": allowance_s},
+    )
+
+
 def check_visit(
     lon: float,
     lat: float,
@@ -132,14 +163,22 @@ def check_visit(
     previous: PreviousVisit | None = None,
     thresholds: PlausibilityThresholds = DEFAULT_THRESHOLDS,
     from_previous_m: float | None = None,
+    to_target_m: float | None = None,
+    now: datetime | None = None,
 ) -> VisitCheck:
     """Flags for a visit at ``(lon, lat)`` at ``at`` (time-zone aware); an empty tuple if fine.
 
-    ``from_previous_m``: the distance from ``previous`` to this visit, when the caller has
-    measured it already (:func:`gis.distance.geodesic_distances_m`, for many visits at once).
+    ``from_previous_m`` / ``to_target_m``: the distance from ``previous`` to this visit, and
+    from this visit to ``target``, when the caller has measured them already
+    (:func:`gis.distance.geodesic_distances_m`, for many visits at once). ``now``: the
+    server's clock (time-zone aware); without it the visit's time is not judged.
     """
     _aware(at, "at")
     flags: list[Flag] = []
+    if now is not None:
+        future = future_time_flag(at, now, thresholds.future_allowance_s)
+        if future is not None:
+            flags.append(future)
     if mock_location is True:
         flags.append(
             Flag(
@@ -163,7 +202,11 @@ def check_visit(
 
     to_target = None
     if target is not None:
-        to_target = geodesic_distance_m(lon, lat, target[0], target[1])
+        to_target = (
+            to_target_m
+            if to_target_m is not None
+            else geodesic_distance_m(lon, lat, target[0], target[1])
+        )
         beyond = to_target - margin
         if beyond > thresholds.far_from_target_m:
             flags.append(
@@ -249,3 +292,9 @@ def _duration(seconds: float) -> str:
     if seconds < 7200:
         return f"{seconds / 60:.0f} min"
     return f"{seconds / 3600:.1f} h"
+
+
+def _ahead(seconds: float) -> str:
+    if seconds < 2 * 86400:
+        return _duration(seconds)
+    return f"{seconds / 86400:.1f} days"

@@ -11,24 +11,28 @@ the same answers on the same data.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from flask import current_app
 from geoalchemy2.shape import to_shape
 from shapely.geometry import Point
 from shapely.ops import nearest_points
+from sqlalchemy.dialects import postgresql
 
 from bureau.complaint_flags import (
     NEW_PROJECT_STATUSES,
+    TIME_IN_FUTURE,
     ClosedCase,
     ComplaintPoint,
     ProjectSite,
     Resident,
+    device_time_flags,
     duplicate_flags,
     near_new_project_flags,
     rebound_flags,
@@ -52,7 +56,7 @@ from gis.spatial_sql import (
     local_scale,
     make_point,
 )
-from server.bulk import one_of
+from server.bulk import insert_rows, one_of
 from server.extensions import db
 from server.models import (
     Complaint,
@@ -64,7 +68,7 @@ from server.models import (
     Visit,
     VisitFlag,
 )
-from server.models.base import utcnow
+from server.models.base import UTCDateTime, utcnow
 from server.services.registry import StationLocator
 from server.services.sync_wire import wire_point
 
@@ -86,6 +90,12 @@ class SpatialSettings:
     rebound_radius_m: float = 1000.0
     rebound_days: float = 90
     visits: PlausibilityThresholds = field(default_factory=PlausibilityThresholds)
+
+    @property
+    def future_allowance_s(self) -> float:
+        """How far ahead of the server's clock a device may date a record unflagged: the
+        clock skew a sync batch may have (``SYNC_CLOCK_SKEW_FLAG_SECONDS``)."""
+        return self.visits.future_allowance_s
 
 
 def spatial_settings() -> SpatialSettings:
@@ -109,6 +119,7 @@ def _settings_from_config() -> SpatialSettings:
             far_from_target_m=float(config["VISIT_FAR_FROM_TARGET_M"]),
             poor_accuracy_m=float(config["VISIT_POOR_ACCURACY_M"]),
             max_speed_kmh=float(config["VISIT_MAX_SPEED_KMH"]),
+            future_allowance_s=float(config["SYNC_CLOCK_SKEW_FLAG_SECONDS"]),
         ),
     )
 
@@ -422,11 +433,7 @@ def complaint_flags(
     return flags
 
 
-def flag_complaint(
-    complaint: Complaint, settings: SpatialSettings, locator: StationLocator | None = None
-) -> list[ComplaintFlag]:
-    """Replace the complaint's flags with freshly computed ones."""
-    db.session.execute(sa.delete(ComplaintFlag).where(ComplaintFlag.complaint_id == complaint.id))
+def _complaint_flag_rows(complaint: Complaint, flags: Iterable[Flag]) -> list[ComplaintFlag]:
     rows = [
         ComplaintFlag(
             complaint_id=complaint.id,
@@ -435,10 +442,33 @@ def flag_complaint(
             measured=dict(flag.measured),
             related=None if flag.related is None else str(flag.related),
         )
-        for flag in complaint_flags(complaint, settings, locator)
+        for flag in flags
     ]
     db.session.add_all(rows)
     return rows
+
+
+def flag_complaint(
+    complaint: Complaint, settings: SpatialSettings, locator: StationLocator | None = None
+) -> list[ComplaintFlag]:
+    """Replace the complaint's flags from its place with freshly computed ones (a flag on the
+    device's clock, ``time_in_future``, is about the record and stays)."""
+    db.session.execute(
+        sa.delete(ComplaintFlag).where(
+            ComplaintFlag.complaint_id == complaint.id, ComplaintFlag.code != TIME_IN_FUTURE
+        )
+    )
+    return _complaint_flag_rows(complaint, complaint_flags(complaint, settings, locator))
+
+
+def flag_complaint_time(
+    complaint: Complaint, captured_at: str | None, now: datetime, settings: SpatialSettings
+) -> list[ComplaintFlag]:
+    """Flag a complaint a device dated in the future: its mutation's ``captured_at`` (a
+    device-made complaint has no time field of its own; the server dates it on receipt)
+    beyond ``now`` plus the clock skew allowed."""
+    flags = device_time_flags(captured_at, now, settings.future_allowance_s)
+    return _complaint_flag_rows(complaint, flags) if flags else []
 
 
 def analyse_complaint(
@@ -531,111 +561,160 @@ def _targets(fixes: Sequence[VisitFix]) -> dict[tuple[str, str], Any]:
     return found
 
 
-@lru_cache(maxsize=2)
-def _history_statement(stored: bool) -> sa.CompoundSelect:
-    """One inspector's stored visits that can be the one just before a visit at a time in
-    [``:first``, ``:last``]: those from ``:first`` up to ``:last``, and the last one before
-    ``:first`` (not before ``:start``), read backwards along the (inspector, visited_at)
-    index. With ``stored``, the visits ``:excluded`` (the ones being judged) are left out.
-    Built once: a push runs it every time, and building it cost more than running it."""
-    columns = (
-        Visit.inspector_id,
-        sa.func.ST_X(Visit.location),
-        sa.func.ST_Y(Visit.location),
-        Visit.visited_at,
-        Visit.accuracy_m,
-    )
-    mine = Visit.inspector_id == sa.bindparam("inspector")
-    if stored:
-        mine = sa.and_(mine, Visit.uid.not_in(sa.bindparam("excluded", expanding=True)))
-    during = sa.select(*columns).where(
-        mine, Visit.visited_at >= sa.bindparam("first"), Visit.visited_at < sa.bindparam("last")
-    )
-    last_before = (
-        sa.select(*columns)
-        .where(
-            mine,
-            Visit.visited_at >= sa.bindparam("start"),
-            Visit.visited_at < sa.bindparam("first"),
-        )
-        .order_by(Visit.visited_at.desc())
-        .limit(1)
-        .subquery()
-    )
-    return sa.union_all(during, sa.select(*last_before.c))
-
-
-def _previous_fixes(
-    fixes: Sequence[VisitFix], stored: bool = True
-) -> dict[int, list[tuple[datetime, PreviousVisit]]]:
-    """Each inspector's stored visits that can be the one just before one of ``fixes``
-    (leaving out the ``fixes`` themselves when they are ``stored`` already): those from the
-    earliest of ``fixes`` up to the latest, and the last one before the earliest, within
-    :data:`PREVIOUS_VISIT_WINDOW`. Any earlier one is nobody's previous visit, since that last
-    one comes after it; a day's outbox pushed at once would otherwise read back hundreds.
+#: each (inspector, time)'s last stored visit strictly before it and not more than ``:window``
+#: before it: one backward step along the (inspector, visited_at) index per pair
+_NEIGHBOURS_POSTGRESQL = sa.text(
     """
-    by_inspector: dict[int, list[VisitFix]] = {}
+    SELECT t.n, p.x, p.y, p.visited_at, p.accuracy_m
+    FROM unnest(CAST(:inspectors AS integer[]), CAST(:times AS timestamptz[]))
+        WITH ORDINALITY AS t(inspector, at, n)
+    CROSS JOIN LATERAL (
+        SELECT ST_X(v.location) AS x, ST_Y(v.location) AS y, v.visited_at, v.accuracy_m
+        FROM visit AS v
+        WHERE v.inspector_id = t.inspector
+          AND v.visited_at < t.at
+          AND v.visited_at >= t.at - CAST(:window AS interval)
+        ORDER BY v.visited_at DESC, v.id DESC
+        LIMIT 1
+    ) AS p
+    """
+).columns(visited_at=UTCDateTime())
+#: the same on SQLite: a correlated subquery per (inspector, time, time - window) of a JSON
+#: list; the times in the form the column stores them, so that they compare as text
+_NEIGHBOURS_SQLITE = sa.text(
+    """
+    SELECT CAST(t.key AS INTEGER) + 1 AS n, ST_X(v.location) AS x, ST_Y(v.location) AS y,
+        v.visited_at, v.accuracy_m
+    FROM json_each(:pairs) AS t
+    JOIN visit AS v ON v.id = (
+        SELECT w.id FROM visit AS w
+        WHERE w.inspector_id = json_extract(t.value, '$[0]')
+          AND w.visited_at < json_extract(t.value, '$[1]')
+          AND w.visited_at >= json_extract(t.value, '$[2]')
+        ORDER BY w.visited_at DESC, w.id DESC
+        LIMIT 1
+    )
+    """
+).columns(visited_at=UTCDateTime())
+
+
+@lru_cache(maxsize=4)
+def _stored_time(dialect: sa.engine.Dialect):
+    """A time as the ``visited_at`` column stores it on SQLite (text that sorts as time)."""
+    return Visit.__table__.c.visited_at.type.dialect_impl(dialect).bind_processor(dialect)
+
+
+def _stored_neighbours(fixes: Sequence[VisitFix]) -> dict[tuple[int, datetime], PreviousVisit]:
+    """For each inspector and time among ``fixes``: the inspector's last stored visit strictly
+    before that time, within :data:`PREVIOUS_VISIT_WINDOW` (when there is one).
+
+    One query for the whole batch, one index step per distinct time, whatever the number of
+    stored visits and however the batch's times are spread: a day's outbox, or visits of
+    several weeks in any order, reads at most one stored visit per visit it judges. A visit
+    being judged that is stored already is never its own neighbour (not strictly before).
+    """
+    pairs = sorted({(f.inspector_id, f.at) for f in fixes if f.inspector_id is not None})
+    if not pairs:
+        return {}
+    bind = db.session.get_bind()
+    if bind.dialect.name == "postgresql":
+        rows = db.session.execute(
+            _NEIGHBOURS_POSTGRESQL,
+            {  # array literals: one text each to adapt, not a list of 500 values
+                "inspectors": "{" + ",".join(str(inspector) for inspector, _at in pairs) + "}",
+                "times": "{" + ",".join(at.isoformat() for _inspector, at in pairs) + "}",
+                "window": PREVIOUS_VISIT_WINDOW,
+            },
+        )
+    else:
+        stored = _stored_time(bind.dialect)
+        listed = [
+            [inspector, stored(at), stored(at - PREVIOUS_VISIT_WINDOW)] for inspector, at in pairs
+        ]
+        rows = db.session.execute(_NEIGHBOURS_SQLITE, {"pairs": orjson.dumps(listed).decode()})
+    return {pairs[n - 1]: PreviousVisit(x, y, at, accuracy) for n, x, y, at, accuracy in rows}
+
+
+def _previous_of(fixes: Sequence[VisitFix]) -> list[PreviousVisit | None]:
+    """Each visit's previous one: the same inspector's last visit strictly before it, stored
+    or among ``fixes`` (at the same time the one among ``fixes`` counts), unless it lies
+    more than :data:`PREVIOUS_VISIT_WINDOW` before."""
+    stored = _stored_neighbours(fixes)
+    own: dict[int, list[VisitFix]] = {}
     for fix in fixes:
         if fix.inspector_id is not None:
-            by_inspector.setdefault(fix.inspector_id, []).append(fix)
-    out: dict[int, list[tuple[datetime, PreviousVisit]]] = {}
-    for inspector, own in by_inspector.items():
-        first = min(f.at for f in own)
-        values = {
-            "inspector": inspector,
-            "first": first,
-            "last": max(f.at for f in own),
-            "start": first - PREVIOUS_VISIT_WINDOW,
-        }
-        if stored:
-            values["excluded"] = [f.uid for f in own]
-        rows = db.session.execute(_history_statement(stored), values)
-        out[inspector] = [
-            (at, PreviousVisit(lon, lat, at, accuracy)) for _i, lon, lat, at, accuracy in rows
-        ]
+            own.setdefault(fix.inspector_id, []).append(fix)
+    times: dict[int, list[datetime]] = {}
+    for inspector, entries in own.items():
+        entries.sort(key=lambda f: f.at)  # stable: at one time, the later in the batch counts
+        times[inspector] = [f.at for f in entries]
+    out: list[PreviousVisit | None] = []
+    for fix in fixes:
+        if fix.inspector_id is None:
+            out.append(None)
+            continue
+        previous = stored.get((fix.inspector_id, fix.at))
+        before = bisect_left(times[fix.inspector_id], fix.at)
+        if before:
+            mine = own[fix.inspector_id][before - 1]
+            if previous is None or mine.at >= previous.at:
+                previous = PreviousVisit(mine.lon, mine.lat, mine.at, mine.accuracy_m)
+        if previous is not None and fix.at - previous.at > PREVIOUS_VISIT_WINDOW:
+            previous = None
+        out.append(previous)
     return out
 
 
+def _target_points(
+    fixes: Sequence[VisitFix], targets: dict[tuple[str, str], Any]
+) -> list[tuple[float, float] | None]:
+    """The nearest point of each visit's target (a point target is its own nearest point)."""
+    out: list[tuple[float, float] | None] = []
+    for fix in fixes:
+        geometry = targets.get((fix.target_kind, fix.target_ref or ""))
+        if geometry is None:
+            out.append(None)
+        elif geometry.geom_type == "Point":
+            out.append((geometry.x, geometry.y))
+        else:
+            nearest = nearest_points(geometry, Point(fix.lon, fix.lat))[0]
+            out.append((nearest.x, nearest.y))
+    return out
+
+
+def _distances(pairs: list[tuple[float, float, float, float]]) -> Iterator[float]:
+    if not pairs:
+        return iter(())
+    lon1, lat1, lon2, lat2 = zip(*pairs, strict=True)
+    return iter(geodesic_distances_m(lon1, lat1, lon2, lat2))
+
+
 def visit_flags(
-    fixes: Sequence[VisitFix], settings: SpatialSettings, stored: bool = True
+    fixes: Sequence[VisitFix],
+    settings: SpatialSettings,
+    stored: bool = True,
+    now: datetime | None = None,
 ) -> dict[str, list[Flag]]:
     """Plausibility flags per visit uid (only visits with flags appear). ``stored``: the
-    visits are in the database already (else they are about to be inserted)."""
+    visits are in the database already (else they are about to be inserted; either way a
+    visit is judged against the one just before it). ``now``: the server's clock, to judge
+    visits dated in the future (``time_in_future``); without it their time is not judged.
+
+    Two reads (the targets named, each visit's stored neighbour in time) and one vectorised
+    pass over the distances, for any number of visits."""
+    del stored  # a stored visit is never its own previous one (see _stored_neighbours)
     if not fixes:
         return {}
-    targets = _targets(fixes)
-    history = _previous_fixes(fixes, stored)
-    for fix in fixes:
-        if fix.inspector_id is not None:
-            history.setdefault(fix.inspector_id, []).append(
-                (fix.at, PreviousVisit(fix.lon, fix.lat, fix.at, fix.accuracy_m))
-            )
-    times: dict[int | None, list[datetime]] = {}
-    for inspector, entries in history.items():
-        entries.sort(key=lambda item: item[0])
-        times[inspector] = [at for at, _visit in entries]
-    # each visit's previous one: the inspector's last visit strictly before it (a binary
-    # search: a push holds hundreds of one inspector's visits); their distances in one go
-    previous_of: list[PreviousVisit | None] = []
-    for fix in fixes:
-        before = bisect_left(times.get(fix.inspector_id, ()), fix.at)
-        previous_of.append(history[fix.inspector_id][before - 1][1] if before else None)
-    paired = [(p, f) for p, f in zip(previous_of, fixes, strict=True) if p is not None]
-    distances = iter(
-        geodesic_distances_m(
-            [p.lon for p, _f in paired],
-            [p.lat for p, _f in paired],
-            [f.lon for _p, f in paired],
-            [f.lat for _p, f in paired],
-        )
+    previous_of = _previous_of(fixes)
+    target_of = _target_points(fixes, _targets(fixes))
+    from_previous = _distances(
+        [(p.lon, p.lat, f.lon, f.lat) for p, f in zip(previous_of, fixes, strict=True) if p]
+    )
+    to_target = _distances(
+        [(f.lon, f.lat, *t) for t, f in zip(target_of, fixes, strict=True) if t is not None]
     )
     out: dict[str, list[Flag]] = {}
-    for fix, previous in zip(fixes, previous_of, strict=True):
-        target = None
-        geometry = targets.get((fix.target_kind, fix.target_ref or ""))
-        if geometry is not None:
-            nearest = nearest_points(geometry, Point(fix.lon, fix.lat))[0]
-            target = (nearest.x, nearest.y)
+    for fix, previous, target in zip(fixes, previous_of, target_of, strict=True):
         check = check_visit(
             fix.lon,
             fix.lat,
@@ -645,7 +724,9 @@ def visit_flags(
             target=target,
             previous=previous,
             thresholds=settings.visits,
-            from_previous_m=None if previous is None else next(distances),
+            from_previous_m=None if previous is None else next(from_previous),
+            to_target_m=None if target is None else next(to_target),
+            now=now,
         )
         if check.flags:
             out[fix.uid] = list(check.flags)
@@ -653,7 +734,10 @@ def visit_flags(
 
 
 def store_visit_flags(flags: dict[str, list[Flag]]) -> int:
-    """Store flags for visits already written (found by uid); returns how many were stored."""
+    """Store flags for visits already written (found by uid); returns how many were stored.
+
+    One read of the flagged visits' ids and one bulk insert (COPY on PostgreSQL), no ORM
+    objects: a push of 500 visits may flag most of them."""
     if not flags:
         return 0
     ids = dict(
@@ -663,19 +747,100 @@ def store_visit_flags(flags: dict[str, list[Flag]]) -> int:
     )
     now = utcnow()
     rows = [
-        VisitFlag(
-            visit_id=ids[uid],
-            code=flag.code,
-            reason=flag.reason,
-            measured=dict(flag.measured),
-            related=None if flag.related is None else str(flag.related),
-            created_at=now,
-        )
+        {
+            "visit_id": ids[uid],
+            "code": flag.code,
+            "reason": flag.reason,
+            "measured": dict(flag.measured),
+            "related": None if flag.related is None else str(flag.related),
+            "created_at": now,
+        }
         for uid, found in flags.items()
         for flag in found
     ]
-    db.session.add_all(rows)
+    insert_rows(db.session, VisitFlag.__table__, rows)
     return len(rows)
+
+
+@lru_cache(maxsize=8)
+def _visits_with_flags_statement(names: tuple[str, ...]) -> sa.TextClause:
+    """PostgreSQL: insert visits (columns ``names``) and their flags in one statement, both
+    read from JSON parameters; visits whose uid is stored already (ON CONFLICT) or was
+    deleted (a tombstone) are skipped, and so are their flags. Answers the uids inserted."""
+    dialect = postgresql.dialect()
+    table = Visit.__table__
+    record = ", ".join(
+        f"{name} {'text' if name == 'location' else table.c[name].type.compile(dialect)}"
+        for name in names
+    )
+    values = ", ".join(
+        "ST_GeomFromEWKT(r.location)" if name == "location" else f"r.{name}" for name in names
+    )
+    return sa.text(
+        f"""
+        WITH v AS (
+            INSERT INTO visit ({", ".join(names)})
+            SELECT {values} FROM json_to_recordset(CAST(:rows AS json)) AS r({record})
+            WHERE NOT EXISTS (
+                SELECT 1 FROM sync_tombstone AS t
+                WHERE t.record_uid = r.uid AND t.entity = 'visit'
+            )
+            ON CONFLICT (uid) DO NOTHING
+            RETURNING id, uid
+        ), f AS (
+            INSERT INTO visit_flag (visit_id, code, reason, measured, related, created_at)
+            SELECT v.id, f.code, f.reason, f.measured, f.related, CAST(:now AS timestamptz)
+            FROM json_to_recordset(CAST(:flags AS json))
+                AS f(uid text, code text, reason text, measured json, related text)
+            JOIN v ON v.uid = f.uid
+        )
+        SELECT uid FROM v
+        """
+    )
+
+
+def insert_visits_with_flags(
+    rows: Sequence[dict[str, Any]], flags: dict[str, list[Flag]]
+) -> set[str]:
+    """Insert new visits (dicts keyed by column, all with the same keys) and their flags (by
+    visit uid); returns the uids inserted. A visit whose uid is stored already, or deleted
+    (PostgreSQL), is not (nor are its flags): the caller decides about it.
+
+    On PostgreSQL one statement does it all: the rows travel as one JSON text (the driver
+    adapts one parameter instead of thousands), the visits' ids go straight to their flags
+    (no read-back), and a uid taken already is skipped, not an error. On SQLite (no round
+    trips, no COPY) an ``executemany`` and :func:`store_visit_flags`; a uid taken already
+    raises there, as the unique index says."""
+    if not rows:
+        return set()
+    if db.session.get_bind().dialect.name != "postgresql":
+        insert_rows(db.session, Visit.__table__, rows)
+        store_visit_flags(flags)
+        return {row["uid"] for row in rows}
+    names = tuple(rows[0])
+    listed = [
+        {**row, "location": str(row["location"])} if "location" in row else row for row in rows
+    ]
+    flagged = [
+        {
+            "uid": uid,
+            "code": flag.code,
+            "reason": flag.reason,
+            "measured": flag.measured,
+            "related": None if flag.related is None else str(flag.related),
+        }
+        for uid, found in flags.items()
+        for flag in found
+    ]
+    found = db.session.execute(
+        _visits_with_flags_statement(names),
+        {
+            "rows": orjson.dumps(listed).decode(),
+            "flags": orjson.dumps(flagged).decode(),
+            "now": utcnow(),
+        },
+    )
+    return set(found.scalars())
 
 
 def fixes_of(visits: Iterable[Visit]) -> list[VisitFix]:

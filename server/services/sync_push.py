@@ -64,6 +64,8 @@ from server.services.spatial import (
     VisitFix,
     analyse_complaint,
     fixes_of,
+    flag_complaint_time,
+    insert_visits_with_flags,
     store_visit_flags,
     visit_flags,
 )
@@ -643,11 +645,12 @@ class BatchProcessor:
             mark_visited(entry, row, self.seq)
         if entity == "complaint":
             analyse_complaint(row, self.spatial, self._station_locator())
+            flag_complaint_time(row, m.get("captured_at"), self.now, self.spatial)
             register_from_device(row, values, self.actor, self.now, self.seq)
             # a complainant who came back joins the must-visit rosters (see process)
             self._complainant_seen = self._complainant_seen or bool(values.get("complainant_phone"))
         elif entity == "visit":
-            store_visit_flags(visit_flags(fixes_of([row]), self.spatial))
+            store_visit_flags(visit_flags(fixes_of([row]), self.spatial, now=self.now))
         record = adapter.to_wire(row)
         if adapter.mergeable:
             self._history(entity, uid, 1, adapter.merge_fields(record))
@@ -694,14 +697,20 @@ class BatchProcessor:
         # fails and the lot goes one by one, each refused or applied on its own (see
         # _insert_bulk). That happens only when a device re-sends a visit under a new mutation
         # id; looking up 500 ids on every push cost more than the rest of the bookkeeping.
+        # A deleted visit's id (tombstone) is refused too; on PostgreSQL the INSERT itself
+        # leaves such ids out (see insert_visits_with_flags), so they go one by one.
         uids = [m["record_id"].lower() for m, _v, _at in valid]
-        taken = set(
-            db.session.execute(
-                sa.select(SyncTombstone.record_uid).where(
-                    SyncTombstone.entity == "visit",
-                    one_of(db.session, SyncTombstone.record_uid, uids),
-                )
-            ).scalars()
+        taken = (
+            set()
+            if db.session.get_bind().dialect.name == "postgresql"
+            else set(
+                db.session.execute(
+                    sa.select(SyncTombstone.record_uid).where(
+                        SyncTombstone.entity == "visit",
+                        one_of(db.session, SyncTombstone.record_uid, uids),
+                    )
+                ).scalars()
+            )
         )
         hashes = sorted({h for _m, v, _at in valid for h in (v.get("photos") or [])})
         have = set(_complete_photos(hashes))
@@ -785,37 +794,42 @@ class BatchProcessor:
         if not rows:
             return
         # reads only, before the lock; the visits are not stored yet
-        flags = visit_flags(self._bulk_fixes, self.spatial, stored=False)
+        flags = visit_flags(self._bulk_fixes, self.spatial, stored=False, now=self.now)
         self.seq.ensure(len(rows))  # one block for them all: one UPDATE of the counter
         for row in rows:
             row["sync_seq"] = self.seq()
-        try:
-            with db.session.begin_nested():
-                insert_rows(db.session, Visit.__table__, rows)
-                store_visit_flags(flags)
-            self._bulk_rows, self._bulk_outcomes, self._bulk_fixes = [], [], []
-        except sa.exc.SQLAlchemyError:
-            self._bulk_rows, self._bulk_outcomes, self._bulk_fixes = [], [], []
-            # Something in the lot is off; find it one by one so the rest still lands, each
-            # with a sync_mutation row of its own, as any mutation not created in bulk.
-            fresh = []
-            for outcome in pending:
-                m = outcome.mutation
-                again = self._apply_one(m, 1)
-                if outcome.from_held:
-                    again.from_held = True
-                    decided_held[m["id"]] = again
-                else:
-                    outcomes[m["id"]] = again
-                    fresh.append(m)
-            if bookkept:
-                self._store(fresh, outcomes, batch_id, 1)
-            return
+        self._bulk_rows, self._bulk_outcomes, self._bulk_fixes = [], [], []
+        if db.session.get_bind().dialect.name == "postgresql":
+            # one statement that skips what it cannot take (no savepoint round trips)
+            inserted = insert_visits_with_flags(rows, flags)
+        else:
+            try:
+                with db.session.begin_nested():
+                    inserted = insert_visits_with_flags(rows, flags)
+            except sa.exc.SQLAlchemyError:
+                inserted = set()
+        # Something in the lot is off (a record id stored already): those go one by one, so
+        # the rest still lands, each with a sync_mutation row of its own, as any mutation
+        # not created in bulk (a released held one keeps the row it has).
+        fresh = []
+        for row, outcome in zip(rows, pending, strict=True):
+            if row["uid"] in inserted:
+                continue
+            m = outcome.mutation
+            again = self._apply_one(m, 1)
+            if outcome.from_held:
+                again.from_held = True
+                decided_held[m["id"]] = again
+            else:
+                outcomes[m["id"]] = again
+                fresh.append(m)
+        if bookkept and fresh:
+            self._store(fresh, outcomes, batch_id, 1)
         created = [
             [o.mutation["seq"], o.mutation["id"], row["uid"]]
             + ([o.missing_photos] if o.missing_photos else [])
             for row, o in zip(rows, pending, strict=True)
-            if o.bulk
+            if o.bulk and row["uid"] in inserted
         ]
         batch = self._batch_row
         if created and batch is not None:

@@ -261,6 +261,116 @@ def test_speed_is_judged_against_the_visit_just_before_even_one_pushed_earlier(
     assert elapsed == {late_morning["record_id"]: 600, just_after["record_id"]: 300}
 
 
+def test_each_visit_is_judged_against_its_neighbour_in_time_whatever_the_order(
+    demo_app, demo_client
+):
+    """Stored visits lie before, between and after the new batch's visits, which come out of
+    order: each new visit is judged against the inspector's visit just before it in time,
+    stored or in the same batch; a stored visit after it, or one more than 12 h before, is
+    not its previous one."""
+    inspector = Device.for_user(demo_app, demo_client, "qs_inspector")
+    home = (119.95, 31.75)
+    away = (home[0] + 0.42, home[1])  # about 40 km east
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(days=20)
+
+    def visit(where, minutes):
+        at = (start + timedelta(minutes=minutes)).isoformat()
+        return inspector.mutation("visit", "create", visit_fields(*where, visited_at=at))
+
+    stored = [visit(home, m) for m in (400, 0, 120, 60, 2000)]  # sent out of order too
+    first, _ = inspector.push(*stored)
+    after_a_long_gap = visit(away, 2000 + 13 * 60)  # 13 h after the last stored one
+    between_third = visit(away, 125)  # 5 min after the stored visit at 120
+    between_first = visit(away, 10)  # 10 min after the one at 0
+    between_second = visit(away, 67)  # 7 min after the one at 60
+    same_batch = visit(home, 129)  # 4 min after between_third (this batch), not the stored 120
+    unhurried = visit(away, 200)  # 71 min after same_batch: 34 km/h, and the stored 400 is later
+    batch = [after_a_long_gap, between_third, between_first, between_second, same_batch, unhurried]
+    second, _ = inspector.push(*batch)
+    assert [r["outcome"] for r in first["results"] + second["results"]] == ["applied"] * 11
+
+    county = token_for(demo_app, "leader")
+    page = get_json(demo_client, county, "/api/v1/visits/flags?page_size=50")
+    elapsed = {
+        item["visit_id"]: [(f["code"], f["measured"]["elapsed_s"]) for f in item["flags"]]
+        for item in page["items"]
+    }
+    assert elapsed == {
+        between_first["record_id"]: [("impossible_speed", 600)],
+        between_second["record_id"]: [("impossible_speed", 420)],
+        between_third["record_id"]: [("impossible_speed", 300)],
+        same_batch["record_id"]: [("impossible_speed", 240)],
+    }
+
+
+def test_visits_dated_in_the_future_are_applied_and_flagged(demo_app, demo_client):
+    """A visit dated 2031, or by a phone 3 days ahead, is applied and flagged
+    ``time_in_future``; one dated now is not. Both ways of storing visits agree: in bulk,
+    and one at a time (as when a batch re-sends a stored visit under a new mutation id)."""
+    inspector = Device.for_user(demo_app, demo_client, "qs_inspector")
+    now = datetime.now(UTC)
+    place = (119.95, 31.75)
+
+    def visit(at, **extra):
+        fields = visit_fields(*place, visited_at=at.isoformat(), **extra)
+        return inspector.mutation("visit", "create", fields)
+
+    year_2031 = visit(datetime(2031, 5, 4, 9, 0, tzinfo=UTC))
+    days_ahead = visit(now + timedelta(days=3))
+    today = visit(now - timedelta(minutes=30))
+    answer, _ = inspector.push(today, year_2031, days_ahead)
+    assert [r["outcome"] for r in answer["results"]] == ["applied"] * 3
+
+    officer = token_for(demo_app, "leader")
+    page = get_json(demo_client, officer, "/api/v1/visits/flags?code=time_in_future")
+    flagged = {item["visit_id"]: item["flags"] for item in page["items"]}
+    assert set(flagged) == {year_2031["record_id"], days_ahead["record_id"]}
+    (ahead,) = [f for f in flagged[days_ahead["record_id"]] if f["code"] == "time_in_future"]
+    assert ahead["measured"]["ahead_s"] == pytest.approx(3 * 86400, abs=60)
+    assert ahead["measured"]["allowance_s"] == 300
+    every = get_json(demo_client, officer, "/api/v1/visits/flags")["items"]
+    assert today["record_id"] not in {item["visit_id"] for item in every}
+
+    again = inspector.mutation("visit", "create", today["fields"], record_id=today["record_id"])
+    one_by_one = visit(now + timedelta(days=3))
+    answer, _ = inspector.push(again, one_by_one)
+    assert answer["results"][1]["outcome"] == "applied"
+    page = get_json(demo_client, officer, "/api/v1/visits/flags?code=time_in_future")
+    assert one_by_one["record_id"] in {item["visit_id"] for item in page["items"]}
+    every = get_json(demo_client, officer, "/api/v1/visits/flags")["items"]
+    assert today["record_id"] not in {item["visit_id"] for item in every}
+
+
+def test_a_complaint_the_device_dated_in_the_future_is_flagged(demo_app, demo_client, desk):
+    """A device-made complaint has no time field of its own: the mutation's ``captured_at``
+    is the device's time for it. Beyond the allowed skew it is flagged, and a corrected
+    location (which recomputes the place flags) keeps the flag."""
+    ahead = desk.mutation("complaint", "create", complaint_fields(channel="hotline_12369"))
+    ahead["captured_at"] = (datetime.now(UTC) + timedelta(days=3)).isoformat()
+    on_time = desk.mutation("complaint", "create", complaint_fields(channel="hotline_12369"))
+    answer, _ = desk.push(ahead, on_time)
+    assert [r["outcome"] for r in answer["results"]] == ["applied", "applied"]
+    officer = token_for(demo_app, "officer")
+
+    def codes(uid):
+        items = get_json(demo_client, officer, f"/api/v1/complaints/{uid}/flags")["items"]
+        return {f["code"] for f in items}
+
+    record = answer["results"][0]["record"]
+    assert codes(record["id"]) == {"time_in_future"}
+    assert codes(answer["results"][1]["record"]["id"]) == set()
+    moved = desk.mutation(
+        "complaint",
+        "update",
+        {"location": {"type": "Point", "coordinates": list(OUTSIDE_EVERY_STATION)}},
+        record["id"],
+        record["version"],
+    )
+    answer, _ = desk.push(moved)
+    assert answer["results"][0]["outcome"] == "applied", answer["results"]
+    assert codes(record["id"]) == {"time_in_future"}
+
+
 def test_route_answers_before_registering(demo_app, demo_client):
     _e, projects, stations = registry(demo_app)
     officer = token_for(demo_app, "officer")

@@ -18,7 +18,8 @@ What ``start()`` does
    ``initdb`` or the ``postgis`` extension is missing.
 2. ``initdb -A trust --no-sync -E UTF8 --locale=C.UTF-8 -U postgres`` into a
    fresh temporary directory.
-3. ``pg_ctl -w start`` with fsync/synchronous_commit/full_page_writes off,
+3. ``pg_ctl -w start`` with fsync/synchronous_commit/full_page_writes off (unless
+   ``durable=True``: then at PostgreSQL's defaults, all on, as a benchmark needs),
    listening on TCP ``127.0.0.1`` on a free port (the unix socket goes into the
    temporary directory, never ``/var/run/postgresql``).
 4. Creates the template database ``fieldsync_template`` with
@@ -281,6 +282,8 @@ class ThrowawayPostgis:
     :param bindir: directory with ``initdb``/``pg_ctl``/``psql`` (default:
         :func:`find_bindir`).
     :param template: name of the PostGIS template database.
+    :param durable: start the throwaway cluster at PostgreSQL's default durability (fsync,
+        synchronous_commit and full_page_writes on) instead of turning them off for speed.
     """
 
     def __init__(
@@ -289,12 +292,14 @@ class ThrowawayPostgis:
         admin_url: str | None = None,
         bindir: str | None = None,
         template: str = TEMPLATE_DB,
+        durable: bool = False,
     ) -> None:
         if admin_url is None:
             admin_url = os.environ.get(ADMIN_URL_ENV, "")
         self._external_url = admin_url.strip() or None
         self._bindir = bindir
         self.template = template
+        self.durable = durable
         _quote_ident(template)
         self._psql: str | None = None
         self._prefix: list[str] = []
@@ -551,10 +556,13 @@ class ThrowawayPostgis:
         last_error: PostgisError | None = None
         for _attempt in range(5):
             port = _free_port()
-            opts = (
-                f"-F -p {port} -k {sockdir} -c listen_addresses=127.0.0.1 "
-                "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-            )
+            opts = f"-p {port} -k {sockdir} -c listen_addresses=127.0.0.1"
+            if not self.durable:
+                opts = (
+                    "-F "
+                    + opts
+                    + (" -c fsync=off -c synchronous_commit=off -c full_page_writes=off")
+                )
             res = self._run_pg(
                 [
                     "pg_ctl",

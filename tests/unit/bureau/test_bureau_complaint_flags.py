@@ -10,11 +10,13 @@ from shapely.geometry import Point, Polygon, box
 
 from bureau.complaint_flags import (
     NEW_PROJECT_STATUSES,
+    TIME_IN_FUTURE,
     ClosedCase,
     ComplaintPoint,
     ProjectSite,
     Resident,
     RosterEntry,
+    device_time_flags,
     duplicate_flags,
     near_new_project_flags,
     rebound_flags,
@@ -213,3 +215,24 @@ class TestResidentsNearProjects:
         assert residents_near_projects(people, projects, within_m=1000.0) == []
         found = residents_near_projects(people, projects, within_m=1000.0, statuses={"completed"})
         assert [e.person_ref for e in found] == ["r1"]
+
+
+class TestDeviceTime:
+    """A complaint the device dated beyond the server's clock and the allowed skew is flagged."""
+
+    NOW = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
+
+    def test_dated_days_or_years_ahead(self) -> None:
+        (flag,) = device_time_flags("2031-01-01T08:00:00+08:00", self.NOW, 300)
+        assert flag.code == TIME_IN_FUTURE == "time_in_future"
+        assert flag.measured["allowance_s"] == 300
+        (flag,) = device_time_flags("2026-11-28T08:00:00Z", self.NOW, 300)
+        assert flag.measured["ahead_s"] == 3 * 86400
+
+    def test_within_the_allowance_or_past(self) -> None:
+        assert device_time_flags("2026-11-25T16:04:00+08:00", self.NOW, 300) == []
+        assert device_time_flags(self.NOW - timedelta(days=30), self.NOW, 300) == []
+
+    @pytest.mark.parametrize("given", [None, "", "yesterday", "2031-01-01T08:00:00"])
+    def test_no_usable_device_time_no_flag(self, given) -> None:
+        assert device_time_flags(given, self.NOW, 300) == []

@@ -13,6 +13,7 @@ from gis.plausibility import (
     PlausibilityThresholds,
     PreviousVisit,
     check_visit,
+    future_time_flag,
 )
 
 T0 = datetime(2026, 5, 4, 8, 0, tzinfo=UTC)
@@ -193,3 +194,63 @@ def test_bad_coordinates_are_a_caller_error() -> None:
 
     with pytest.raises(GeometryError):
         check(target=(math.nan, 31.0))
+
+
+class TestTimeInFuture:
+    """A visit dated after the server's clock plus the allowed skew is flagged, not refused."""
+
+    def test_a_visit_years_ahead_is_flagged(self) -> None:
+        result = check(at=datetime(2031, 5, 4, 8, 0, tzinfo=UTC), now=T0)
+        assert result.codes == ("time_in_future",)
+        flag = result.flags[0]
+        assert flag.measured["ahead_s"] == 1826 * 86400.0
+        assert "1826.0 days" in flag.reason and "clock" in flag.reason
+
+    def test_three_days_ahead_is_flagged(self) -> None:
+        result = check(at=T0 + timedelta(days=3), now=T0)
+        assert result.codes == ("time_in_future",)
+        assert result.flags[0].measured == {"ahead_s": 3 * 86400.0, "allowance_s": 300.0}
+        assert "3.0 days" in result.flags[0].reason
+
+    @pytest.mark.parametrize("ahead", [timedelta(0), timedelta(seconds=300), -timedelta(days=9)])
+    def test_within_the_allowance_or_in_the_past_is_fine(self, ahead: timedelta) -> None:
+        assert check(at=T0 + ahead, now=T0).codes == ()
+
+    def test_the_allowance_is_the_thresholds(self) -> None:
+        strict = PlausibilityThresholds(future_allowance_s=0)
+        assert check(at=T0 + timedelta(seconds=1), now=T0, thresholds=strict).codes == (
+            "time_in_future",
+        )
+        lenient = PlausibilityThresholds(future_allowance_s=7200)
+        assert check(at=T0 + timedelta(hours=1), now=T0, thresholds=lenient).codes == ()
+
+    def test_without_the_server_clock_time_is_not_judged(self) -> None:
+        assert check(at=T0 + timedelta(days=3)).codes == ()
+
+    def test_the_same_rule_serves_any_record(self) -> None:
+        assert future_time_flag(T0 + timedelta(minutes=6), T0).code == "time_in_future"
+        assert future_time_flag(T0 + timedelta(minutes=4), T0) is None
+        assert future_time_flag(T0 + timedelta(minutes=6), T0, allowance_s=600) is None
+        with pytest.raises(ValueError):
+            future_time_flag(datetime(2031, 1, 1), T0)  # naive: a caller error
+
+    def test_it_comes_in_the_listed_order(self) -> None:
+        result = check(
+            None,
+            at=T0 + timedelta(days=3),
+            now=T0,
+            mock_location=True,
+            previous=PreviousVisit(*east(50_000), T0 + timedelta(days=3, minutes=1)),
+        )
+        assert result.codes == (
+            "mock_location",
+            "missing_accuracy",
+            "time_in_future",
+            "time_went_backwards",
+            "impossible_speed",
+        )
+        assert list(result.codes) == sorted(result.codes, key=FLAG_CODES.index)
+
+    def test_a_negative_allowance_is_refused(self) -> None:
+        with pytest.raises(ValueError):
+            PlausibilityThresholds(future_allowance_s=-1)
