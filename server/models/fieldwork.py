@@ -87,7 +87,9 @@ class Visit(Spatial, Syncable, Base):
     # token (inspector, device) and the station locator, and fieldsync never deletes a station,
     # a user or a device (users are deactivated, devices revoked). SQLite keeps the constraints.
     __table_args__ = (
-        sa.Index("ix_visit_inspector_id_visited_at", "inspector_id", "visited_at"),
+        # id last: a visit's previous one is the last before it by (visited_at, id), read as
+        # one backward step of this index (without id, every visit of the 12 h before it)
+        sa.Index("ix_visit_inspector_visited_id", "inspector_id", "visited_at", "id"),
         *spatial_indexes("visit", "location", geography=False),
         *(
             sa.ForeignKeyConstraint(
