@@ -540,7 +540,8 @@ class VisitFix:
 
 
 def _targets(fixes: Sequence[VisitFix]) -> dict[tuple[str, str], Any]:
-    """The geometry of every visit target named in ``fixes``, by (kind, ref)."""
+    """The geometry of every visit target named in ``fixes``, by (kind, ref): a point target
+    as its ``(lon, lat)`` read in SQL (no geometry to decode), a footprint as a shape."""
     wanted: dict[str, set[str]] = {}
     for fix in fixes:
         if fix.target_ref and fix.target_kind != "place":
@@ -554,10 +555,15 @@ def _targets(fixes: Sequence[VisitFix]) -> dict[tuple[str, str], Any]:
     }
     for kind, refs in wanted.items():
         key, geometry = sources[kind]
-        for ref, value in db.session.execute(
-            sa.select(key, geometry).where(key.in_(sorted(refs)), geometry.is_not(None))
-        ):
-            found[(kind, ref)] = to_shape(value)
+        where = (one_of(db.session, key, sorted(refs)), geometry.is_not(None))
+        if geometry.type.geometry_type == "POINT":
+            for ref, x, y in db.session.execute(
+                sa.select(key, sa.func.ST_X(geometry), sa.func.ST_Y(geometry)).where(*where)
+            ):
+                found[(kind, ref)] = (x, y)
+        else:
+            for ref, value in db.session.execute(sa.select(key, geometry).where(*where)):
+                found[(kind, ref)] = to_shape(value)
     return found
 
 
@@ -674,6 +680,8 @@ def _target_points(
         geometry = targets.get((fix.target_kind, fix.target_ref or ""))
         if geometry is None:
             out.append(None)
+        elif type(geometry) is tuple:
+            out.append(geometry)
         elif geometry.geom_type == "Point":
             out.append((geometry.x, geometry.y))
         else:
