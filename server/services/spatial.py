@@ -715,12 +715,15 @@ def visit_flags(
         return {}
     previous_of = _previous_of(fixes)
     target_of = _target_points(fixes, _targets(fixes))
-    from_previous = _distances(
-        [(p.lon, p.lat, f.lon, f.lat) for p, f in zip(previous_of, fixes, strict=True) if p]
-    )
-    to_target = _distances(
-        [(f.lon, f.lat, *t) for t, f in zip(target_of, fixes, strict=True) if t is not None]
-    )
+    # both kinds of distance in one vectorised pass (each pair's result does not depend on
+    # the others: the iteration freezes a pair when it converges), so that a small push pays
+    # NumPy's fixed cost once
+    pairs = [(p.lon, p.lat, f.lon, f.lat) for p, f in zip(previous_of, fixes, strict=True) if p]
+    from_previous_count = len(pairs)
+    pairs += [(f.lon, f.lat, *t) for t, f in zip(target_of, fixes, strict=True) if t is not None]
+    distances = list(_distances(pairs))
+    from_previous = iter(distances[:from_previous_count])
+    to_target = iter(distances[from_previous_count:])
     out: dict[str, list[Flag]] = {}
     for fix, previous, target in zip(fixes, previous_of, target_of, strict=True):
         check = check_visit(
