@@ -29,9 +29,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
-from gis.coordinates import validate_accuracy
+from gis.coordinates import MAX_ACCURACY_M, validate_accuracy
 from gis.distance import geodesic_distance_m
 from gis.errors import GeometryError
 from gis.flags import Flag, format_metres
@@ -56,6 +56,7 @@ FLAG_CODES: tuple[str, ...] = (
     TIME_WENT_BACKWARDS,
     IMPOSSIBLE_SPEED,
 )
+_RANK = {code: rank for rank, code in enumerate(FLAG_CODES)}
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,8 @@ class VisitCheck:
 
 
 def _accuracy(value: object) -> tuple[float | None, Flag | None]:
+    if type(value) is float and 0.0 < value <= MAX_ACCURACY_M:  # the common case; NaN fails
+        return value, None
     try:
         return validate_accuracy(value), None
     except GeometryError as exc:
@@ -125,6 +128,8 @@ def _accuracy(value: object) -> tuple[float | None, Flag | None]:
 
 
 def _aware(at: datetime, name: str) -> None:
+    if type(at) is datetime and at.tzinfo is UTC:  # the common case, checked cheaply
+        return
     if not isinstance(at, datetime) or at.tzinfo is None or at.utcoffset() is None:
         raise ValueError(f"{name} must be a datetime with a time zone, got {at!r}")
 
@@ -141,6 +146,11 @@ def future_time_flag(
     """
     _aware(at, "at")
     _aware(now, "now")
+    return _future(at, now, allowance_s)
+
+
+def _future(at: datetime, now: datetime, allowance_s: float) -> Flag | None:
+    """:func:`future_time_flag` for times checked already."""
     ahead = (at - now).total_seconds()
     if ahead <= allowance_s:
         return None
@@ -176,7 +186,8 @@ def check_visit(
     _aware(at, "at")
     flags: list[Flag] = []
     if now is not None:
-        future = future_time_flag(at, now, thresholds.future_allowance_s)
+        _aware(now, "now")
+        future = _future(at, now, thresholds.future_allowance_s)
         if future is not None:
             flags.append(future)
     if mock_location is True:
@@ -277,7 +288,9 @@ def check_visit(
                 )
 
     return VisitCheck(
-        flags=tuple(sorted(flags, key=lambda f: FLAG_CODES.index(f.code))) if flags else (),
+        flags=(
+            tuple(sorted(flags, key=lambda f: _RANK[f.code])) if len(flags) > 1 else tuple(flags)
+        ),
         accuracy_m=accuracy,
         distance_to_target_m=to_target,
         distance_from_previous_m=from_previous,

@@ -540,7 +540,8 @@ class VisitFix:
 
 
 def _targets(fixes: Sequence[VisitFix]) -> dict[tuple[str, str], Any]:
-    """The geometry of every visit target named in ``fixes``, by (kind, ref)."""
+    """The geometry of every visit target named in ``fixes``, by (kind, ref): a point target
+    as its ``(lon, lat)`` read in SQL (no geometry to decode), a footprint as a shape."""
     wanted: dict[str, set[str]] = {}
     for fix in fixes:
         if fix.target_ref and fix.target_kind != "place":
@@ -554,10 +555,15 @@ def _targets(fixes: Sequence[VisitFix]) -> dict[tuple[str, str], Any]:
     }
     for kind, refs in wanted.items():
         key, geometry = sources[kind]
-        for ref, value in db.session.execute(
-            sa.select(key, geometry).where(key.in_(sorted(refs)), geometry.is_not(None))
-        ):
-            found[(kind, ref)] = to_shape(value)
+        where = (one_of(db.session, key, sorted(refs)), geometry.is_not(None))
+        if geometry.type.geometry_type == "POINT":
+            for ref, x, y in db.session.execute(
+                sa.select(key, sa.func.ST_X(geometry), sa.func.ST_Y(geometry)).where(*where)
+            ):
+                found[(kind, ref)] = (x, y)
+        else:
+            for ref, value in db.session.execute(sa.select(key, geometry).where(*where)):
+                found[(kind, ref)] = to_shape(value)
     return found
 
 
@@ -674,6 +680,8 @@ def _target_points(
         geometry = targets.get((fix.target_kind, fix.target_ref or ""))
         if geometry is None:
             out.append(None)
+        elif type(geometry) is tuple:
+            out.append(geometry)
         elif geometry.geom_type == "Point":
             out.append((geometry.x, geometry.y))
         else:
@@ -707,12 +715,15 @@ def visit_flags(
         return {}
     previous_of = _previous_of(fixes)
     target_of = _target_points(fixes, _targets(fixes))
-    from_previous = _distances(
-        [(p.lon, p.lat, f.lon, f.lat) for p, f in zip(previous_of, fixes, strict=True) if p]
-    )
-    to_target = _distances(
-        [(f.lon, f.lat, *t) for t, f in zip(target_of, fixes, strict=True) if t is not None]
-    )
+    # both kinds of distance in one vectorised pass (each pair's result does not depend on
+    # the others: the iteration freezes a pair when it converges), so that a small push pays
+    # NumPy's fixed cost once
+    pairs = [(p.lon, p.lat, f.lon, f.lat) for p, f in zip(previous_of, fixes, strict=True) if p]
+    from_previous_count = len(pairs)
+    pairs += [(f.lon, f.lat, *t) for t, f in zip(target_of, fixes, strict=True) if t is not None]
+    distances = list(_distances(pairs))
+    from_previous = iter(distances[:from_previous_count])
+    to_target = iter(distances[from_previous_count:])
     out: dict[str, list[Flag]] = {}
     for fix, previous, target in zip(fixes, previous_of, target_of, strict=True):
         check = check_visit(

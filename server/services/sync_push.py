@@ -167,11 +167,23 @@ def rejected(mutation: dict, code: str, message: str, errors=None) -> Outcome:
 
 @lru_cache(maxsize=2)
 def _device_state_statement(dialect: str) -> sa.Insert:
-    """``INSERT … ON CONFLICT (device_id) DO NOTHING``: a device's state row, created once
-    however many of its first pushes arrive together."""
+    """``INSERT … ON CONFLICT (device_id) DO UPDATE … RETURNING next_seq``: a device's state
+    row, created once however many of its first pushes arrive together, locked (the no-op
+    update takes the row's lock, as ``SELECT … FOR UPDATE`` did, and waits for a push of the
+    same device to commit) and read, in one round trip."""
     table = SyncDeviceState.__table__
     insert = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
-    return insert.on_conflict_do_nothing(index_elements=["device_id"])
+    return insert.on_conflict_do_update(
+        index_elements=["device_id"], set_={"next_seq": table.c.next_seq}
+    ).returning(table.c.next_seq)
+
+
+@dataclass
+class _DeviceState:
+    """The locked ``sync_device_state`` row of the pushing device (see ``_lock_device``)."""
+
+    device_id: int
+    next_seq: int
 
 
 @lru_cache(maxsize=2)
@@ -219,7 +231,7 @@ class BatchProcessor:
         self._bulk_fixes: list[VisitFix] = []
         self._bulk_outcomes: list[Outcome] = []
         self._batch_row: SyncBatch | None = None
-        self._state: SyncDeviceState | None = None
+        self._state: _DeviceState | None = None
         self._complainant_seen = False
 
     # -- entry point ------------------------------------------------------------------------
@@ -284,17 +296,28 @@ class BatchProcessor:
         )
         return self._response(batch_row, [outcomes[m["id"]] for m in mutations], cursor_out)
 
-    def _lock_device(self) -> SyncDeviceState:
+    def _lock_device(self) -> _DeviceState:
         """This device's state row, created if need be and locked until the push commits (on
         SQLite the whole database is: its transactions begin ``IMMEDIATE``)."""
         if self._state is None:
             device = self.actor.device_id
             statement = _device_state_statement(db.session.get_bind().dialect.name)
-            db.session.execute(statement, {"device_id": device, "next_seq": 1})
-            self._state = db.session.get(
-                SyncDeviceState, device, with_for_update=True, populate_existing=True
-            )
+            next_seq = db.session.execute(
+                statement, {"device_id": device, "next_seq": 1}
+            ).scalar_one()
+            self._state = _DeviceState(device, next_seq)
         return self._state
+
+    def _set_next_seq(self, next_seq: int) -> None:
+        state = self._lock_device()
+        if next_seq != state.next_seq:
+            table = SyncDeviceState.__table__
+            db.session.execute(
+                sa.update(table)
+                .where(table.c.device_id == state.device_id)
+                .values(next_seq=next_seq)
+            )
+            state.next_seq = next_seq
 
     def _claim_batch(self, values: dict[str, Any]) -> int | None:
         """Insert the batch's row unless (device, batch_seq) exists; its id, or None."""
@@ -424,7 +447,7 @@ class BatchProcessor:
                 decided_held[mid] = outcome
         if run:
             self._create_visits(run, held_by_id, outcomes, decided_held)
-        state.next_seq = plan.next_seq
+        self._set_next_seq(plan.next_seq)
         # The bookkeeping first, the visits last: inserting the visits takes the sequence lock,
         # which is then held only for that INSERT and the commit.
         self._store(
