@@ -1103,14 +1103,6 @@ class BatchProcessor:
 
     # -- bookkeeping -----------------------------------------------------------------------
 
-    def _device_state(self) -> SyncDeviceState:
-        state = db.session.get(SyncDeviceState, self.actor.device_id)
-        if state is None:
-            state = SyncDeviceState(device_id=self.actor.device_id, next_seq=1)
-            db.session.add(state)
-            db.session.flush()
-        return state
-
     def _store(self, fresh, outcomes, batch_id, schema_version) -> None:
         rows = []
         for m in fresh:
