@@ -144,8 +144,6 @@ class Outcome:
     original: str | None = None
     #: a visit created through the bulk path: recorded on its batch, not in sync_mutation
     bulk: bool = False
-    #: decided from a mutation held behind a gap (its sync_mutation row is updated)
-    from_held: bool = False
 
     def result(self) -> dict[str, Any]:
         """What is stored with the mutation and answered for it (and on every replay)."""
@@ -437,14 +435,9 @@ class BatchProcessor:
                 continue
             if run:
                 self._create_visits(run, held_by_id, outcomes, decided_held)
-                self._insert_bulk(outcomes, decided_held, batch_id, bookkept=False)
+                self._insert_bulk(held_by_id, outcomes, decided_held, batch_id, bookkept=False)
                 run = []
-            outcome = self._apply_one(m, version)
-            if held is None:
-                outcomes[mid] = outcome
-            else:
-                outcome.from_held = True
-                decided_held[mid] = outcome
+            _decided(self._apply_one(m, version), held_by_id, outcomes, decided_held)
         if run:
             self._create_visits(run, held_by_id, outcomes, decided_held)
         self._set_next_seq(plan.next_seq)
@@ -453,7 +446,7 @@ class BatchProcessor:
         self._store(
             [m for m in fresh if not outcomes[m["id"]].bulk], outcomes, batch_id, schema_version
         )
-        self._insert_bulk(outcomes, decided_held, batch_id, bookkept=True)
+        self._insert_bulk(held_by_id, outcomes, decided_held, batch_id, bookkept=True)
         self._store_decided_held(held_by_id, decided_held)
         return outcomes
 
@@ -771,7 +764,6 @@ class BatchProcessor:
             row["location"], row["visited_at"] = point_in(point)[0], visited_at
             rows.append(row)
             missing = [h for h in row["photos"] if h not in have]
-            from_held = m["id"] in held_by_id
             pending.append(
                 Outcome(
                     m,
@@ -780,8 +772,7 @@ class BatchProcessor:
                     record=record,
                     missing_photos=missing,
                     station_id=station_id,
-                    bulk=not from_held,
-                    from_held=from_held,
+                    bulk=m["id"] not in held_by_id,  # a held one keeps its own row
                 )
             )
         self._bulk_rows, self._bulk_outcomes = rows, pending
@@ -803,6 +794,7 @@ class BatchProcessor:
 
     def _insert_bulk(
         self,
+        held_by_id: dict[str, SyncMutation],
         outcomes: dict[str, Outcome],
         decided_held: dict[str, Outcome],
         batch_id: int,
@@ -839,12 +831,8 @@ class BatchProcessor:
             if row["uid"] in inserted:
                 continue
             m = outcome.mutation
-            again = self._apply_one(m, 1)
-            if outcome.from_held:
-                again.from_held = True
-                decided_held[m["id"]] = again
-            else:
-                outcomes[m["id"]] = again
+            _decided(self._apply_one(m, 1), held_by_id, outcomes, decided_held)
+            if m["id"] not in held_by_id:
                 fresh.append(m)
         if bookkept and fresh:
             self._store(fresh, outcomes, batch_id, 1)
@@ -1358,7 +1346,6 @@ def _decided(
     """File a mutation's outcome: with the batch's own, or with the held ones it released."""
     mid = outcome.mutation["id"]
     if mid in held_by_id:
-        outcome.from_held = True
         decided_held[mid] = outcome
     else:
         outcomes[mid] = outcome
