@@ -13,7 +13,13 @@ from schemas.common import ErrorEnvelope, PageInfo
 from schemas.fields import UTCDateTime
 from schemas.sync_records import refs
 from sync.entities import POLICIES, TYPES, UUID_PATTERN, UUID_TEXT
-from sync.envelope import NOT_A_UUID, MutationShapeError, check_mutations
+from sync.envelope import (
+    LARGEST_SEQ,
+    NOT_A_UUID,
+    VERSION_RANGE,
+    MutationShapeError,
+    check_mutations,
+)
 
 #: every outcome a mutation can have (docs/sync-protocol.md §3)
 OUTCOMES = ("applied", "duplicate", "merged", "conflict", "rejected", "held")
@@ -39,11 +45,18 @@ class MutationIn(ma.Schema):
     id = fields.String(
         required=True, validate=_uuid, metadata={"format": "uuid", "pattern": UUID_PATTERN}
     )
-    seq = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    seq = fields.Integer(
+        required=True, strict=True, validate=validate.Range(min=1, max=LARGEST_SEQ)
+    )
     entity = fields.String(required=True, validate=validate.Length(min=1, max=64))
     record_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
     op = fields.String(required=True, validate=validate.Length(min=1, max=16))
-    base_version = fields.Integer(strict=True, allow_none=True, load_default=None)
+    base_version = fields.Integer(
+        strict=True,
+        allow_none=True,
+        load_default=None,
+        validate=validate.Range(min=VERSION_RANGE[0], max=VERSION_RANGE[1]),
+    )
     captured_at = fields.String(allow_none=True, load_default=None)
     fields_ = fields.Raw(
         data_key="fields",
@@ -82,7 +95,9 @@ class PushIn(ma.Schema):
     class Meta:
         unknown = ma.RAISE
 
-    batch_seq = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    batch_seq = fields.Integer(
+        required=True, strict=True, validate=validate.Range(min=1, max=LARGEST_SEQ)
+    )
     schema_version = fields.Integer(required=True, strict=True)
     sent_at = UTCDateTime(allow_none=True, load_default=None)
     cursor = fields.String(allow_none=True, load_default=None)

@@ -16,6 +16,12 @@ from sync.entities import UUID_TEXT
 _STRINGS = {"id": 36, "entity": 64, "record_id": 64, "op": 16}
 _KNOWN = frozenset({*_STRINGS, "seq", "base_version", "captured_at", "fields"})
 
+#: the largest ``seq`` (and ``batch_seq``) the database stores (a 64-bit integer), and the
+#: range of ``base_version`` (versions are 32-bit): anything outside is refused at the door
+#: instead of failing in the database
+LARGEST_SEQ = 2**63 - 1
+VERSION_RANGE = (-(2**31), 2**31 - 1)
+
 MISSING = "Missing data for required field."
 UNKNOWN = "Unknown field."
 NOT_A_STRING = "Not a valid string."
@@ -73,11 +79,18 @@ def _check_one(item: Any, problems: dict[str, list[str]]) -> dict[str, Any]:
         problems["seq"] = [MISSING if "seq" not in item else "Field may not be null."]
     elif not _is_integer(seq):
         problems["seq"] = [NOT_AN_INTEGER]
-    elif seq < 1:
-        problems["seq"] = ["Must be greater than or equal to 1."]
+    elif not 1 <= seq <= LARGEST_SEQ:
+        problems["seq"] = [
+            f"Must be greater than or equal to 1 and less than or equal to {LARGEST_SEQ}."
+        ]
     base = item.get("base_version")
     if base is not None and not _is_integer(base):
         problems["base_version"] = [NOT_AN_INTEGER]
+    elif base is not None and not VERSION_RANGE[0] <= base <= VERSION_RANGE[1]:
+        problems["base_version"] = [
+            f"Must be greater than or equal to {VERSION_RANGE[0]} and less than or equal to "
+            f"{VERSION_RANGE[1]}."
+        ]
     captured = item.get("captured_at")
     if captured is not None and not isinstance(captured, str):
         problems["captured_at"] = [NOT_A_STRING]

@@ -55,5 +55,12 @@ def paginate(query: sa.Select, *, page: int, size: int | None) -> tuple[list, di
     total = db.session.execute(
         sa.select(sa.func.count()).select_from(query.order_by(None).subquery())
     ).scalar_one()
-    rows = list(db.session.execute(query.limit(size).offset((page - 1) * size)).unique().scalars())
+    offset = (page - 1) * size
+    # a page past the end is empty without asking: its offset may not even fit the database's
+    # integers (?page=99999999999999999999)
+    rows = (
+        list(db.session.execute(query.limit(size).offset(offset)).unique().scalars())
+        if offset < total
+        else []
+    )
     return rows, _info(page, size, total)

@@ -552,3 +552,47 @@ def test_visits_written_in_bulk_keep_every_character(demo_app, inspector, staff)
         assert pulled[m["record_id"]]["findings"] == findings + str(n)
         assert pulled[m["record_id"]]["target_ref"] == "a\tb\\c"
         assert pulled[m["record_id"]]["mock_location"] is None
+
+
+@pytest.mark.parametrize(
+    ("member", "value"),
+    [("batch_seq", 2**63), ("seq", 2**63), ("base_version", 2**31), ("base_version", -(2**31) - 1)],
+)
+def test_numbers_beyond_what_the_database_stores_are_422_and_change_nothing(
+    demo_app, demo_client, inspector, member, value
+):
+    good = inspector.mutation("visit", "create", visit_fields())
+    bad = inspector.mutation("complaint", "update", {"summary": "x"}, base_version=1)
+    body = {"batch_seq": 1, "schema_version": 1, "mutations": [good, bad]}
+    if member == "batch_seq":
+        body["batch_seq"] = value
+    else:
+        bad[member] = value
+    before = count(demo_app, Visit)
+    response = demo_client.post("/api/v1/sync/push", json=body, headers=bearer(inspector.token))
+    assert response.status_code == 422, response.get_json()
+    error = response.get_json()
+    where = "batch_seq" if member == "batch_seq" else f"mutations[1].{member}"
+    assert where in error["errors"] and str(abs(value) - 1)[:6] in error["errors"][where][0]
+    assert count(demo_app, Visit) == before
+    # the same batch with sane numbers is taken: the refusal used nothing up
+    body["batch_seq"], bad["seq"], bad["base_version"] = 1, 2, 1
+    assert (
+        demo_client.post(
+            "/api/v1/sync/push", json=body, headers=bearer(inspector.token)
+        ).status_code
+        == 200
+    )
+
+
+def test_a_page_far_past_the_end_of_a_list_is_empty_not_an_error(demo_app, demo_client):
+    officer = token_for(demo_app, "officer")
+    for url in ("/api/v1/sync/batches", "/api/v1/sync/quarantine"):
+        response = demo_client.get(f"{url}?page=99999999999999999999", headers=bearer(officer))
+        assert response.status_code == 200, (url, response.get_json())
+        body = response.get_json()
+        assert body["items"] == [] and body["page"]["next"] is None
+    stations = demo_client.get(
+        "/api/v1/stations?page=99999999999999999999", headers=bearer(officer)
+    )
+    assert stations.status_code == 200 and stations.get_json()["features"] == []
