@@ -1,4 +1,4 @@
-"""Load the synthetic demo county (:mod:`bureau.demo_county`) into an empty database."""
+"""Load the synthetic demo county (:mod:`demo.county`) into an empty database."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from collections.abc import Callable
 import sqlalchemy as sa
 
 from bureau.cases import Complainant
-from bureau.demo_cases import apply_demo_step, demo_cases, reply_draft
-from bureau.demo_county import build_demo_county
+from demo.cases import apply_demo_step, demo_cases, reply_draft
+from demo.county import build_demo_county
 from server.extensions import db
 from server.models import Complaint, Device, Enterprise, Person, Project, Station, User
 from server.services.accounts import add_user, find_user, register_device
@@ -38,7 +38,7 @@ def load_demo(
 ) -> str:
     """Write the county in one transaction; returns a summary with the demo devices' tokens.
 
-    ``cases``: also replay the demo casework (:mod:`bureau.demo_cases`), about ninety
+    ``cases``: also replay the demo casework (:mod:`demo.cases`), about ninety
     complaints from May to October 2026 in every stage of their lifecycle.
     """
     county = build_demo_county(seed)

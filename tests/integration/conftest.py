@@ -184,7 +184,7 @@ def demo_client(demo_app):
 
 @pytest.fixture(scope="session")
 def demo_county():
-    from bureau.demo_county import build_demo_county
+    from demo.county import build_demo_county
 
     return build_demo_county(DEMO_SEED)
 

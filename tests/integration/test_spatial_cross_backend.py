@@ -14,7 +14,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from bureau.demo_county import build_demo_county, spatial_workload
+from demo.county import build_demo_county, spatial_workload
 from server.extensions import db
 from server.models import Complaint, ComplaintFlag, ComplaintLink, Enterprise, Project
 from server.services.registry import StationLocator, write_records
