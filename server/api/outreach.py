@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import date
 
 import sqlalchemy as sa
 from flask import Response
@@ -82,10 +83,10 @@ class Rounds(MethodView):
         authorize(current_actor(), Action.READ_CASES, station_id=current_actor().station_id)
         query = sa.select(OutreachRound)
         if "year" in args:
-            year = args["year"]
+            year = args["year"]  # dates, not text: PostgreSQL will not compare date and varchar
             query = query.where(
-                OutreachRound.starts_on >= f"{year}-01-01",
-                OutreachRound.starts_on <= f"{year}-12-31",
+                OutreachRound.starts_on >= date(year, 1, 1),
+                OutreachRound.starts_on <= date(year, 12, 31),
             )
         rows, page = paginate(
             query.order_by(OutreachRound.starts_on, OutreachRound.id),
