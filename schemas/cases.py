@@ -286,9 +286,15 @@ class LeaderCaseOut(ma.Schema):
     grounds = fields.List(fields.String())
 
 
+class LeaderArgs(PageArgs):
+    station = fields.String(metadata={"description": "station code, or 'county' for the desk"})
+    at = UTCDateTime(metadata={"description": "evaluate at this time (default: now)"})
+
+
 class LeaderListOut(ma.Schema):
     at = UTCDateTime()
     items = fields.List(fields.Nested(LeaderCaseOut))
+    page = fields.Nested(PageInfo)
 
 
 class StatisticsArgs(ma.Schema):
