@@ -55,7 +55,7 @@ def _prepare(url: str, instance: Path, *, demo: bool, cases: bool = False) -> No
     with app.app_context():
         upgrade(db.engine)
         if demo:
-            load_demo(seed=DEMO_SEED, cases=cases)
+            load_demo(seed=DEMO_SEED, cases=cases, seeded_credentials=True)
         db.session.remove()
         db.engine.dispose()
 
