@@ -32,6 +32,17 @@ def hash_password(password: str) -> str:
     return _password_hasher.hash(password)
 
 
+_UNUSED_HASH: list[str] = []
+
+
+def spend_password_check(password: str) -> None:
+    """Do the work of checking ``password`` against a hash that matches nothing: what a
+    sign-in with an unknown username costs, so that it takes as long as a known one."""
+    if not _UNUSED_HASH:
+        _UNUSED_HASH.append(hash_password(secrets.token_urlsafe(16)))
+    verify_password(_UNUSED_HASH[0], password)
+
+
 def verify_password(password_hash: str, password: str) -> bool:
     try:
         return _password_hasher.verify(password_hash, password)

@@ -148,7 +148,14 @@ def register(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):
         db.session.rollback()
-        return envelope(error.status, error.message, code=error.code, errors=error.errors)
+        wait = getattr(error, "retry_after_seconds", None)  # e.g. the sign-in limit's 429
+        return envelope(
+            error.status,
+            error.message,
+            code=error.code,
+            errors=error.errors,
+            headers={"Retry-After": str(wait)} if wait else None,
+        )
 
     @app.errorhandler(GeometryError)
     def geometry_error(error: GeometryError):

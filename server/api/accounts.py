@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, current_app, request
 from flask.views import MethodView
 from flask_smorest import Api, Blueprint
 
@@ -25,6 +25,7 @@ from server.auth import current_actor, current_device
 from server.extensions import db
 from server.models import Device, User
 from server.services import accounts
+from server.services.sign_in import limits_from
 
 URL = ""
 blp = protected_blueprint("accounts", __name__, "Users and devices")
@@ -103,7 +104,11 @@ class DeviceById(MethodView):
 def register_device(data):
     """Register this device with a user's own username and password; the token is shown once."""
     device, token = accounts.register_device_with_password(
-        data["username"], data["password"], data["name"]
+        data["username"],
+        data["password"],
+        data["name"],
+        address=request.remote_addr or "unknown",
+        limits=limits_from(current_app.config["FIELDSYNC"]),
     )
     db.session.commit()
     return {"device": device, "token": token}
