@@ -61,7 +61,11 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
     with app.app_context():
         attach_connection_hooks(db.engine)
         _check_case_clocks()
+    from server.request_guard import install_request_checks, install_url_rules
+
+    install_url_rules(app)
     api = FieldsyncApi(app)
+    install_request_checks(app, api)
 
     from server import errors
     from server.api import register_blueprints

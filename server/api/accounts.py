@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Flask, current_app, request
 from flask.views import MethodView
-from flask_smorest import Api, Blueprint
+from flask_smorest import Api
 
 from bureau.access import Action, authorize
 from bureau.errors import Forbidden
@@ -19,7 +19,7 @@ from schemas.accounts import (
     WhoAmI,
 )
 from schemas.common import PageArgs
-from server.api.common import protected_blueprint
+from server.api.common import protected_blueprint, public_blueprint
 from server.api.paging import paginate
 from server.auth import current_actor, current_device
 from server.extensions import db
@@ -29,8 +29,8 @@ from server.services.sign_in import limits_from
 
 URL = ""
 blp = protected_blueprint("accounts", __name__, "Users and devices")
-registration = Blueprint(
-    "registration", __name__, description="Device registration with a user's password"
+registration = public_blueprint(
+    "registration", __name__, "Device registration with a user's password"
 )
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import orjson
 import sqlalchemy as sa
 from flask import current_app
 from flask_smorest import Blueprint
@@ -18,6 +17,7 @@ from gis.spatial_sql import intersects_bbox
 from server.auth import authenticate_request
 from server.errors import response_name
 from server.extensions import db
+from server.json_input import load_json
 from server.models import Station
 
 
@@ -32,9 +32,9 @@ class BodyParser(FlaskParser):
             return missing
         data = req.get_data(cache=True)
         try:
-            return orjson.loads(data)
-        except orjson.JSONDecodeError:
-            return parse_json(data)
+            return load_json(data)  # NUL, lone surrogates, nesting: 422 naming the field
+        except ValueError:
+            return parse_json(data)  # webargs' own 400 for what is not JSON
 
 
 BODY_PARSER = BodyParser()
@@ -55,6 +55,13 @@ def documents_errors(blueprint: Blueprint):
         return decorate
 
     return errors
+
+
+def public_blueprint(name: str, import_name: str, description: str) -> Blueprint:
+    """A blueprint open without a token; its bodies are read as every other one's."""
+    blueprint = Blueprint(name, import_name, description=description)
+    blueprint.ARGUMENTS_PARSER = BODY_PARSER
+    return blueprint
 
 
 def protected_blueprint(name: str, import_name: str, description: str) -> Blueprint:

@@ -221,7 +221,8 @@ def test_devices_one_per_field_account(demo: DemoCounty):
 def test_docstrings_say_secrets_are_demo_only():
     for text in (demo_module.__doc__, demo_module.DemoDevice.__doc__, demo_module.DemoUser.__doc__):
         assert text and "demo" in text.lower()
-    assert "demo instances only" in (demo_module.__doc__ or "")
+    assert "never protect real data" in (demo_module.__doc__ or "")
+    assert "random ones per install" in (demo_module.__doc__ or "")
 
 
 # --------------------------------------------------------------------------- validity
