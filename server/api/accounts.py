@@ -59,7 +59,7 @@ class Users(MethodView):
         """Create a user (administrator)."""
         authorize(current_actor(), Action.MANAGE_ACCOUNTS)
         user = accounts.add_user(**data)
-        db.session.commit()
+        db.session.flush()
         return user
 
 
@@ -92,7 +92,7 @@ class DeviceById(MethodView):
                     "Only the administrator may revoke another user's device."
                 ) from error
         device = accounts.revoke_device(device_id)
-        db.session.commit()
+        db.session.flush()
         return device
 
 
@@ -105,7 +105,7 @@ def register_device(data):
     device, token = accounts.register_device_with_password(
         data["username"], data["password"], data["name"]
     )
-    db.session.commit()
+    db.session.flush()
     return {"device": device, "token": token}
 
 
