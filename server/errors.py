@@ -25,7 +25,6 @@ from werkzeug.exceptions import HTTPException
 from bureau.errors import DomainError
 from gis.errors import GeometryError
 from schemas.common import ErrorEnvelope
-from server.extensions import db
 
 HTTP_CODES = {
     400: "bad_request",
@@ -145,14 +144,15 @@ class FieldsyncApi(Api):
 
 
 def register(app: Flask) -> None:
+    """The handlers only answer: an error answer is what makes the commit point
+    (:mod:`server.transaction`) roll the request's writes back."""
+
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):
-        db.session.rollback()
         return envelope(error.status, error.message, code=error.code, errors=error.errors)
 
     @app.errorhandler(GeometryError)
     def geometry_error(error: GeometryError):
-        db.session.rollback()
         field = error.field or "geometry"
         return envelope(
             422,
@@ -163,12 +163,10 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(OperationalError)
     def database_unavailable(error: OperationalError):
-        db.session.rollback()
         current_app.logger.exception("database error")
         return envelope(503, "The database is not available right now; try again later.")
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
-        db.session.rollback()
         current_app.logger.exception("unhandled error")
         return envelope(500, "An unexpected error occurred; it has been logged.")
