@@ -54,10 +54,12 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
     app.logger.setLevel(str(settings["LOG_LEVEL"]).upper())
     logging.getLogger("waitress").setLevel(logging.INFO)
 
+    from server import transaction
     from server.errors import FieldsyncApi
     from server.extensions import db
 
     db.init_app(app)
+    transaction.register(app)  # one commit point per request, after every other hook
     with app.app_context():
         attach_connection_hooks(db.engine)
         _check_case_clocks()

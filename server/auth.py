@@ -20,6 +20,7 @@ from bureau.access import Actor
 from server.extensions import db
 from server.models import Device, User
 from server.models.base import utcnow
+from server.transaction import write_even_if_refused
 
 TOKEN_PREFIX = "fs_"
 #: Seen-at is refreshed at most this often, so reads don't turn into writes on every request.
@@ -106,8 +107,10 @@ def authenticate_request() -> None:
         _unauthorized("The device's user account is deactivated.")
     now = utcnow()
     if last_seen_at is None or now - last_seen_at > LAST_SEEN_RESOLUTION:
-        db.session.execute(sa.update(Device).where(Device.id == device_id).values(last_seen_at=now))
-        db.session.commit()
+        # with the request's commit; a refused (4xx) request counts as seen too
+        write_even_if_refused(
+            sa.update(Device).where(Device.id == device_id).values(last_seen_at=now)
+        )
     g.device_id = device_id
     g.actor = Actor(user_id=user_id, role=role, station_id=station_id)
 

@@ -25,7 +25,6 @@ from werkzeug.exceptions import HTTPException
 from bureau.errors import DomainError
 from gis.errors import GeometryError
 from schemas.common import ErrorEnvelope
-from server.extensions import db
 
 HTTP_CODES = {
     400: "bad_request",
@@ -145,9 +144,11 @@ class FieldsyncApi(Api):
 
 
 def register(app: Flask) -> None:
+    """The handlers only answer: an error answer is what makes the commit point
+    (:mod:`server.transaction`) roll the request's writes back."""
+
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):
-        db.session.rollback()
         wait = getattr(error, "retry_after_seconds", None)  # e.g. the sign-in limit's 429
         return envelope(
             error.status,
@@ -159,7 +160,6 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(GeometryError)
     def geometry_error(error: GeometryError):
-        db.session.rollback()
         field = error.field or "geometry"
         return envelope(
             422,
@@ -170,12 +170,10 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(OperationalError)
     def database_unavailable(error: OperationalError):
-        db.session.rollback()
         current_app.logger.exception("database error")
         return envelope(503, "The database is not available right now; try again later.")
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
-        db.session.rollback()
         current_app.logger.exception("unhandled error")
         return envelope(500, "An unexpected error occurred; it has been logged.")

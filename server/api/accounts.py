@@ -60,7 +60,7 @@ class Users(MethodView):
         """Create a user (administrator)."""
         authorize(current_actor(), Action.MANAGE_ACCOUNTS)
         user = accounts.add_user(**data)
-        db.session.commit()
+        db.session.flush()
         return user
 
 
@@ -93,7 +93,7 @@ class DeviceById(MethodView):
                     "Only the administrator may revoke another user's device."
                 ) from error
         device = accounts.revoke_device(device_id)
-        db.session.commit()
+        db.session.flush()
         return device
 
 
@@ -110,7 +110,7 @@ def register_device(data):
         address=request.remote_addr or "unknown",
         limits=limits_from(current_app.config["FIELDSYNC"]),
     )
-    db.session.commit()
+    db.session.flush()
     return {"device": device, "token": token}
 
 

@@ -237,7 +237,7 @@ def run_step(ref: str, rule, action: Action = Action.HANDLE_CASES) -> dict:
     step = rule(case, actor, utcnow())
     save_step(complaint, file, case, step)
     out = case_out(complaint, file, step.case, actor)
-    db.session.commit()
+    db.session.flush()
     return out
 
 
@@ -348,7 +348,7 @@ class Cases(MethodView):
         refresh_current_rosters()  # a complainant who came back joins the must-visit roster
         _complaint, file, case = find_case(complaint.uid)
         out = case_out(complaint, file, case, actor)
-        db.session.commit()
+        db.session.flush()
         return out
 
 
@@ -388,7 +388,7 @@ def repeat_complainants(args):
                 "person_ids": list(repeat.person_ids),
             }
         )
-    db.session.commit()
+    db.session.flush()
     return {"items": items, "page": page}
 
 
@@ -401,7 +401,7 @@ def case_file(ref: str):
     actor = current_actor()
     authorize(actor, Action.READ_CASES, station_id=complaint.station_id)
     out = case_out(complaint, file, case, actor)
-    db.session.commit()
+    db.session.flush()
     return out
 
 

@@ -53,7 +53,7 @@ class Enterprises(MethodView):
         authorize(current_actor(), Action.WRITE_REGISTRY)
         record = record_from_feature(enterprise_from_mapping, feature)
         row = create_record("enterprises", record)
-        db.session.commit()
+        db.session.flush()
         return row
 
 

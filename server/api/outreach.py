@@ -125,7 +125,7 @@ class Rounds(MethodView):
         db.session.add(row)
         db.session.flush()
         compute_roster(row)
-        db.session.commit()
+        db.session.flush()
         return _round_out(row)
 
 
@@ -144,7 +144,7 @@ def recompute(round_id: int):
     changes while the round is under way): no entry twice, no visit lost."""
     authorize(current_actor(), Action.PLAN_OUTREACH)
     counts = compute_roster(_round(round_id))
-    db.session.commit()
+    db.session.flush()
     return counts
 
 
@@ -310,7 +310,7 @@ class Review(MethodView):
         review.note = data["note"]
         review.reviewer_id = actor.user_id
         review.reviewed_at = utcnow()
-        db.session.commit()
+        db.session.flush()
         return _review_out(visit)
 
 

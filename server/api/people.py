@@ -61,7 +61,7 @@ class People(MethodView):
         )
         authorize(actor, Action.WRITE_PEOPLE, station_id=station_id)
         row = create_record("people", record)
-        db.session.commit()
+        db.session.flush()
         return row
 
 

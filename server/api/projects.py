@@ -46,7 +46,7 @@ class Projects(MethodView):
         """Register a project with its footprint (a polygon, or a point when only that is known)."""
         authorize(current_actor(), Action.WRITE_REGISTRY)
         row = create_record("projects", record_from_feature(project_from_mapping, feature))
-        db.session.commit()
+        db.session.flush()
         return row
 
 

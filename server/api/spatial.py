@@ -172,7 +172,7 @@ class LinkDecision(MethodView):
         link.decided_at = utcnow()
         enterprise = db.session.get(Enterprise, link.enterprise_id)
         record_link_decision(complaint, link, enterprise, actor)
-        db.session.commit()
+        db.session.flush()
         return _link_out(link, enterprise)
 
 

@@ -240,7 +240,7 @@ class ReceptionDays(MethodView):
             created_by=actor.user_id,
         )
         db.session.add(day)
-        db.session.commit()
+        db.session.flush()
         return _day_out(day, [])
 
 

@@ -145,7 +145,7 @@ class Push(MethodView):
             device_actor(), sync_settings(), service_area(), spatial_settings()
         )
         answer = processor.process(batch)
-        db.session.commit()
+        db.session.flush()
         return fast_json(answer)
 
 
@@ -213,7 +213,7 @@ def resolve(data, conflict_id: int):
     if actor.role not in ("admin", "officer", "leader", "station_staff"):
         raise Forbidden("Resolving conflicts is for officers, leaders and station staff.")
     conflict = resolve_conflict(device_actor(), conflict_id, data["choice"], data.get("value"))
-    db.session.commit()
+    db.session.flush()
     return conflict
 
 
@@ -328,5 +328,5 @@ def decide_proposal(proposal_id: int, decision: str):
     """Accept (apply to the registry, validated like an import) or reject a proposal."""
     authorize(current_actor(), Action.WRITE_REGISTRY)
     proposal = decide_on(proposal_id, decision == "accept", service_area=service_area())
-    db.session.commit()
+    db.session.flush()
     return proposal_wire(proposal) | {"proposal_id": proposal.id, "kind": proposal.kind}
