@@ -82,7 +82,7 @@ from server.services.casework import (
     save_step,
 )
 from server.services.outreach import refresh_current_rosters
-from server.services.registry import StationLocator
+from server.services.station_locator import StationLocator
 from server.services.sync_wire import wire_point
 from sync.entities import Context, FieldProblem, point
 

@@ -19,7 +19,8 @@ from server.api.paging import paginate
 from server.auth import current_actor
 from server.extensions import db
 from server.models import Person
-from server.services.registry import StationLocator, check_values, create_record
+from server.services.registry import check_values, create_record
+from server.services.station_locator import StationLocator
 
 URL = "/people"
 blp = protected_blueprint("people", __name__, "Must-visit people (五个必访)")

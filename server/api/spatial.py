@@ -41,13 +41,13 @@ from server.models import (
 )
 from server.models.base import utcnow
 from server.services.casework import record_link_decision
-from server.services.registry import StationLocator
 from server.services.spatial import (
     complaint_flags,
     residents_near_new_projects,
     spatial_settings,
     suggest_enterprises,
 )
+from server.services.station_locator import StationLocator
 from server.services.sync_wire import wire_point
 
 URL = ""

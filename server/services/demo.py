@@ -20,7 +20,8 @@ from server.services.casework import (
     register_case,
     save_step,
 )
-from server.services.registry import StationLocator, write_records
+from server.services.registry import write_records
+from server.services.station_locator import StationLocator
 
 
 def database_is_empty() -> bool:

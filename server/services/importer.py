@@ -16,12 +16,12 @@ from bureau.errors import InvalidInput
 from bureau.importing import count_rows, read_rows
 from server.extensions import db
 from server.services.registry import (
-    StationLocator,
     WriteCounts,
     changes_rosters,
     check_values,
     write_records,
 )
+from server.services.station_locator import StationLocator
 
 
 @dataclass

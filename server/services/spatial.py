@@ -69,7 +69,7 @@ from server.models import (
     VisitFlag,
 )
 from server.models.base import UTCDateTime, utcnow
-from server.services.registry import StationLocator
+from server.services.station_locator import StationLocator
 from server.services.sync_wire import wire_point
 
 OUTSIDE_STATION = "outside_station_area"

@@ -57,7 +57,6 @@ from server.services.casework_sync import (
     register_from_device,
 )
 from server.services.outreach import mark_visited, refresh_current_rosters
-from server.services.registry import StationLocator
 from server.services.sequence import SeqAllocator
 from server.services.spatial import (
     SpatialSettings,
@@ -69,6 +68,7 @@ from server.services.spatial import (
     store_visit_flags,
     visit_flags,
 )
+from server.services.station_locator import StationLocator
 from server.services.sync_entities import ADAPTERS, load_rows, point_in, proposal_kind
 from server.services.sync_wire import record_of_wire_values, wire_point
 from sync.clock import clock_skew_seconds, skew_flagged
