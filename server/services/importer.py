@@ -15,6 +15,7 @@ from pathlib import Path
 from bureau.errors import InvalidInput
 from bureau.importing import count_rows, read_rows
 from server.extensions import db
+from server.services.outreach import refresh_current_rosters
 from server.services.registry import (
     WriteCounts,
     changes_rosters,
@@ -87,7 +88,7 @@ def run_import(
 
     def flush() -> None:
         if pending and not (all_or_nothing and report.rejections):
-            report.counts.add(write_records(kind, pending, locator, refresh_rosters=False))
+            report.counts.add(write_records(kind, pending, locator))
         pending.clear()
 
     try:
@@ -117,8 +118,6 @@ def run_import(
         flush()
         if changes_rosters(kind, report.counts):
             # once for the whole file, not once per batch of it
-            from server.services.outreach import refresh_current_rosters
-
             refresh_current_rosters()
         db.session.commit()
     except BaseException:

@@ -124,15 +124,14 @@ def check_values(kind: str, record: Any, locator: StationLocator) -> None:
 
 
 def write_records(
-    kind: str,
-    records: Iterable[Any],
-    locator: StationLocator | None = None,
-    *,
-    refresh_rosters: bool = True,
+    kind: str, records: Iterable[Any], locator: StationLocator | None = None
 ) -> WriteCounts:
-    """Insert or update ``records`` (one batch) in the current transaction; then recompute the
-    rosters of the rounds under way, unless the caller does that once after many batches
-    (``refresh_rosters=False``: an import)."""
+    """Insert or update ``records`` (one batch) in the current transaction.
+
+    Who must be visited follows the registry (deputies, key enterprises, new projects): when
+    :func:`changes_rosters` says the write may change it, the caller recomputes the rosters of
+    the rounds under way (:func:`server.services.outreach.refresh_current_rosters`), once per
+    batch or once after many (an import). The registry itself knows nothing of outreach."""
     model, key_name, geometry_column = KINDS[kind]
     locator = locator or StationLocator.load()
     records = list(records)
@@ -202,11 +201,6 @@ def write_records(
     db.session.add_all(tombstones)
     db.session.flush()
     counts.keys = keys
-    if refresh_rosters and changes_rosters(kind, counts):
-        # who must be visited follows the registry (deputies, key enterprises, new projects)
-        from server.services.outreach import refresh_current_rosters  # outreach reads registry
-
-        refresh_current_rosters()
     return counts
 
 
@@ -236,7 +230,10 @@ def _previous(row: Any, attribute: str) -> Any:
 
 
 def create_record(kind: str, record: Any) -> Any:
-    """Create one registry row from the API (a Feature); an existing key is a conflict (409)."""
+    """Create one registry row from the API (a Feature); an existing key is a conflict (409).
+
+    A new row of any kind but a station changes who must be visited: the caller refreshes the
+    rosters (see :func:`write_records`)."""
     from bureau.errors import Conflict
 
     model, key_name, _geometry_column = KINDS[kind]
