@@ -105,7 +105,6 @@ def test_the_graph_sees_every_package(graph: ImportGraph) -> None:
     assert len(graph.internal()) > 100
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13: being fixed on this branch")
 def test_no_module_imports_itself_round_a_cycle(graph: ImportGraph) -> None:
     found = cycle_report(graph)
     assert not found, "import cycles, and the imports inside them:\n" + "\n".join(found)
