@@ -57,7 +57,7 @@ from schemas.cases import (
     ResolveCaseIn,
     VerificationIn,
 )
-from server.api.common import protected_blueprint, service_area, station_id_for_code
+from server.api.common import protected_blueprint, station_id_for_code
 from server.api.paging import paginate, paginate_list
 from server.auth import current_actor
 from server.extensions import db
@@ -84,6 +84,7 @@ from server.services.casework import (
 from server.services.outreach import refresh_current_rosters
 from server.services.station_locator import StationLocator
 from server.services.sync_wire import wire_point
+from server.settings import service_area
 from sync.entities import Context, FieldProblem, point
 
 URL = ""

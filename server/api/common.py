@@ -7,18 +7,18 @@ from typing import Any
 
 import orjson
 import sqlalchemy as sa
-from flask import current_app
 from flask_smorest import Blueprint
 from webargs.core import missing, parse_json
 from webargs.flaskparser import FlaskParser, is_json_request
 
 from bureau.errors import InvalidInput, NotFound
-from gis.geometry import BBox, parse_bbox
+from gis.geometry import parse_bbox
 from gis.spatial_sql import intersects_bbox
 from server.auth import authenticate_request
 from server.errors import response_name
 from server.extensions import db
 from server.models import Station
+from server.settings import service_area
 
 
 class BodyParser(FlaskParser):
@@ -63,10 +63,6 @@ def protected_blueprint(name: str, import_name: str, description: str) -> Bluepr
     blueprint.ARGUMENTS_PARSER = BODY_PARSER
     blueprint.before_request(authenticate_request)
     return blueprint
-
-
-def service_area() -> BBox:
-    return parse_bbox(current_app.config["FIELDSYNC"]["SERVICE_AREA_BBOX"], "SERVICE_AREA_BBOX")
 
 
 def bbox_filter(query: sa.Select, column, text: str | None) -> sa.Select:

@@ -26,7 +26,7 @@ from schemas.spatial import (
     RouteOut,
     VisitFlagArgs,
 )
-from server.api.common import asked_station, protected_blueprint, service_area, station_id_for_code
+from server.api.common import asked_station, protected_blueprint, station_id_for_code
 from server.api.paging import paginate, paginate_list
 from server.auth import current_actor
 from server.extensions import db
@@ -49,6 +49,7 @@ from server.services.spatial import (
 )
 from server.services.station_locator import StationLocator
 from server.services.sync_wire import wire_point
+from server.settings import service_area
 
 URL = ""
 blp = protected_blueprint("spatial", __name__, "Routing, suggested enterprises and flags")

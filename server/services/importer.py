@@ -23,6 +23,7 @@ from server.services.registry import (
     write_records,
 )
 from server.services.station_locator import StationLocator
+from server.settings import service_area as configured_area
 
 
 @dataclass
@@ -76,8 +77,6 @@ def run_import(
 ) -> ImportReport:
     """Import ``path`` as ``kind``; ``progress`` may be a click progress bar (``length``,
     ``update(n)``) or None."""
-    from server.api.common import service_area as configured_area
-
     area = service_area or configured_area()
     if progress is not None and hasattr(progress, "length"):
         progress.length = count_rows(path)
