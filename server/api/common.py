@@ -1,4 +1,5 @@
-"""Helpers the registry views share: bbox filters, lookups, record building from a Feature."""
+"""Helpers the views share: bbox filters, lookups (stations, users), record building from a
+Feature."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ from gis.spatial_sql import intersects_bbox
 from server.auth import authenticate_request
 from server.errors import response_name
 from server.extensions import db
-from server.models import Station
+from server.models import Station, User
+from server.services.accounts import find_user
 from server.settings import service_area
 
 
@@ -105,3 +107,23 @@ def record_from_feature(build: Callable[..., Any], feature: dict) -> Any:
                 for name, reasons in error.errors.items()
             },
         ) from error
+
+
+def user_named(username: str, field: str) -> User:
+    """The active user named in a request's ``field``: an unknown one is bad input (422)."""
+    try:
+        user = find_user(username)
+    except NotFound:
+        user = None
+    if user is None or not user.is_active:
+        raise InvalidInput(
+            f"No active user is called {username!r}.", errors={field: ["unknown user"]}
+        )
+    return user
+
+
+def usernames(ids) -> dict[int, str]:
+    ids = sorted({i for i in ids if i is not None})
+    if not ids:
+        return {}
+    return dict(db.session.execute(sa.select(User.id, User.username).where(User.id.in_(ids))).all())

@@ -110,7 +110,6 @@ def test_no_module_imports_itself_round_a_cycle(graph: ImportGraph) -> None:
     assert not found, "import cycles, and the imports inside them:\n" + "\n".join(found)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13: being fixed on this branch")
 def test_imports_run_one_way(graph: ImportGraph) -> None:
     found = violations(graph, RULES)
     assert not found, "imports against the layering:\n" + "\n".join(found)
