@@ -115,7 +115,6 @@ def test_imports_run_one_way(graph: ImportGraph) -> None:
     assert not found, "imports against the layering:\n" + "\n".join(found)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13: being fixed on this branch")
 def test_server_modules_stay_readable() -> None:
     too_long = {
         path.relative_to(ROOT).as_posix(): lines
