@@ -80,7 +80,8 @@ def load(app, enterprises: int, complaints: int) -> None:
     from server.extensions import db
     from server.migrate import upgrade
     from server.models import Complaint
-    from server.services.registry import StationLocator, write_records
+    from server.services.registry import write_records
+    from server.services.station_locator import StationLocator
 
     county = build_demo_county(SEED)
     firms, seeds = spatial_workload(SEED, enterprises, complaints)
@@ -126,7 +127,7 @@ def route_all() -> int:
 
     from server.extensions import db
     from server.models import Complaint
-    from server.services.registry import StationLocator
+    from server.services.station_locator import StationLocator
 
     locator = StationLocator.load()
     rows = db.session.execute(

@@ -1,4 +1,5 @@
-"""Helpers the registry views share: bbox filters, lookups, record building from a Feature."""
+"""Helpers the views share: bbox filters, lookups (stations, users), record building from a
+Feature."""
 
 from __future__ import annotations
 
@@ -6,19 +7,20 @@ from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_smorest import Blueprint
 from webargs.core import missing, parse_json
 from webargs.flaskparser import FlaskParser, is_json_request
 
 from bureau.errors import InvalidInput, NotFound
-from gis.geometry import BBox, parse_bbox
+from gis.geometry import parse_bbox
 from gis.spatial_sql import intersects_bbox
 from server.auth import authenticate_request
 from server.errors import response_name
 from server.extensions import db
 from server.json_input import load_json
-from server.models import Station
+from server.models import Station, User
+from server.services.accounts import find_user
+from server.settings import service_area
 
 
 class BodyParser(FlaskParser):
@@ -72,10 +74,6 @@ def protected_blueprint(name: str, import_name: str, description: str) -> Bluepr
     return blueprint
 
 
-def service_area() -> BBox:
-    return parse_bbox(current_app.config["FIELDSYNC"]["SERVICE_AREA_BBOX"], "SERVICE_AREA_BBOX")
-
-
 def bbox_filter(query: sa.Select, column, text: str | None) -> sa.Select:
     if not text:
         return query
@@ -116,3 +114,23 @@ def record_from_feature(build: Callable[..., Any], feature: dict) -> Any:
                 for name, reasons in error.errors.items()
             },
         ) from error
+
+
+def user_named(username: str, field: str) -> User:
+    """The active user named in a request's ``field``: an unknown one is bad input (422)."""
+    try:
+        user = find_user(username)
+    except NotFound:
+        user = None
+    if user is None or not user.is_active:
+        raise InvalidInput(
+            f"No active user is called {username!r}.", errors={field: ["unknown user"]}
+        )
+    return user
+
+
+def usernames(ids) -> dict[int, str]:
+    ids = sorted({i for i in ids if i is not None})
+    if not ids:
+        return {}
+    return dict(db.session.execute(sa.select(User.id, User.username).where(User.id.in_(ids))).all())

@@ -27,8 +27,13 @@ from schemas.outreach import (
     RoundOut,
     RoundPage,
 )
-from server.api.cases import user_named, usernames
-from server.api.common import asked_station, protected_blueprint, station_id_for_code
+from server.api.common import (
+    asked_station,
+    protected_blueprint,
+    station_id_for_code,
+    user_named,
+    usernames,
+)
 from server.api.paging import paginate
 from server.auth import current_actor
 from server.extensions import db

@@ -29,8 +29,8 @@ from schemas.cases import (
     SupervisionArgs,
     SupervisionOut,
 )
-from server.api.cases import case_scope, case_summary, station_filter, user_named, usernames
-from server.api.common import protected_blueprint
+from server.api.case_files import case_scope, case_summary, station_filter
+from server.api.common import protected_blueprint, user_named, usernames
 from server.api.paging import paginate, paginate_list
 from server.auth import current_actor
 from server.extensions import db

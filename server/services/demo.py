@@ -22,7 +22,9 @@ from server.services.casework import (
     register_case,
     save_step,
 )
-from server.services.registry import StationLocator, write_records
+from server.services.outreach import refresh_current_rosters
+from server.services.registry import changes_rosters, write_records
+from server.services.station_locator import StationLocator
 
 
 def database_is_empty() -> bool:
@@ -68,14 +70,14 @@ def load_demo(
         county = with_fresh_credentials(county)
     try:
         progress(f"demo county: {len(county.stations)} stations")
-        write_records("stations", county.stations)
+        _write("stations", county.stations)
         locator = StationLocator.load()
         progress(f"demo county: {len(county.enterprises)} enterprises")
         for start in range(0, len(county.enterprises), 500):
-            write_records("enterprises", county.enterprises[start : start + 500], locator)
+            _write("enterprises", county.enterprises[start : start + 500], locator)
         progress(f"demo county: {len(county.projects)} projects, {len(county.people)} people")
-        write_records("projects", county.projects, locator)
-        write_records("people", county.people, locator)
+        _write("projects", county.projects, locator)
+        _write("people", county.people, locator)
         progress(f"demo county: {len(county.users)} users, {len(county.devices)} devices")
         for demo_user in county.users:
             add_user(
@@ -111,6 +113,12 @@ def load_demo(
         db.session.rollback()
         raise
     return "\n".join(lines)
+
+
+def _write(kind: str, records, locator: StationLocator | None = None) -> None:
+    """One batch of the registry, then the rosters of the rounds under way, as any write."""
+    if changes_rosters(kind, write_records(kind, records, locator)):
+        refresh_current_rosters()
 
 
 def load_demo_cases(scripts, locator: StationLocator) -> None:
