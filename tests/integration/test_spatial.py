@@ -180,6 +180,10 @@ def test_decisions_survive_a_corrected_location_and_feed_rebounds(demo_app, demo
     rebounds = [f for f in flags if f["code"] == "rebound"]
     assert [f["related"] for f in rebounds] == [record["id"]]
     assert rebounds[0]["measured"]["enterprise_id"] == eid
+    # noise at the same place is not the odour coming back
+    noise = create_complaint(desk, anchor.x, anchor.y + 0.002, category="noise")
+    flags = get_json(demo_client, officer, f"/api/v1/complaints/{noise['id']}/flags")["items"]
+    assert [f for f in flags if f["code"] == "rebound"] == []
 
 
 def test_only_officers_leaders_and_own_station_staff_decide(demo_app, demo_client, desk):
