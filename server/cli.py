@@ -417,7 +417,8 @@ def sync_release_held() -> None:
     from server.api.sync import sync_settings
     from server.extensions import db as database
     from server.models import Device, SyncMutation
-    from server.services.sync_push import BatchProcessor, DeviceActor
+    from server.services.sync_push import BatchProcessor
+    from sync.actor import DeviceActor
 
     def held_count(device_id: int) -> int:
         return database.session.execute(

@@ -9,8 +9,8 @@ from server.models.base import utcnow
 from server.services.casework_sync import check_device_status
 from server.services.sequence import SeqAllocator
 from server.services.sync_entities import ADAPTERS, load_rows
-from server.services.sync_push import DeviceActor
 from server.services.sync_wire import wire_point
+from sync.actor import DeviceActor
 from sync.entities import ENTITIES, Context, InvalidFields, validate_fields
 
 

@@ -19,7 +19,7 @@ from bureau.errors import DomainError, InvalidInput
 from server.extensions import db
 from server.models import SyncCounter, SyncTombstone
 from server.services.sync_entities import ADAPTERS, pull_select
-from server.services.sync_push import DeviceActor
+from sync.actor import DeviceActor
 from sync.cursor import BadCursor, Cursor, parse_cursor
 
 WATERMARK_COUNTER = "tombstone_watermark"

@@ -20,7 +20,7 @@ rolls back, once.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -71,19 +71,21 @@ from server.services.spatial import (
 )
 from server.services.sync_entities import ADAPTERS, load_rows, point_in, proposal_kind
 from server.services.sync_wire import record_of_wire_values, wire_point
+from sync.actor import DeviceActor
+from sync.admission import admit
 from sync.clock import clock_skew_seconds, skew_flagged
-from sync.cursor import BadCursor, Cursor, parse_cursor, scope_key
+from sync.cursor import BadCursor, Cursor, parse_cursor
 from sync.entities import (
     ENTITIES,
     SCHEMA_VERSIONS,
-    SYNCED,
     UUID_TEXT,
     Context,
     InvalidFields,
     validate_fields,
 )
-from sync.merge import merge
+from sync.merge import delete_conflicts, merge
 from sync.ordering import plan_order
+from sync.outcome import Outcome, decided, forbidden, ordering_outcomes, rejected, result_out
 from sync.visit_fast import quick_visit
 
 #: the tables devices sync (proposals of both kinds share one)
@@ -110,57 +112,6 @@ class Settings:
     max_push_bytes: int = 4 * 1024 * 1024
     gap_hold_seconds: float = 3600.0
     clock_skew_flag_seconds: float = 300.0
-
-
-@dataclass(frozen=True)
-class DeviceActor:
-    device_id: int
-    user_id: int
-    role: str
-    station_id: int | None
-
-    @property
-    def scope(self) -> str:
-        return scope_key(self.station_id)
-
-    def sees(self, station_id: int | None) -> bool:
-        return self.station_id is None or station_id == self.station_id
-
-
-@dataclass
-class Outcome:
-    mutation: dict[str, Any]
-    outcome: str
-    code: str | None = None
-    message: str | None = None
-    errors: dict[str, list[str]] | None = None
-    version: int | None = None
-    record: dict[str, Any] | None = None
-    merged_fields: list[str] = field(default_factory=list)
-    conflicts: list[dict[str, Any]] = field(default_factory=list)
-    missing_photos: list[str] = field(default_factory=list)
-    station_id: int | None = None
-    #: for a duplicate: the outcome the mutation had when it was first processed
-    original: str | None = None
-    #: a visit created through the bulk path: recorded on its batch, not in sync_mutation
-    bulk: bool = False
-
-    def result(self) -> dict[str, Any]:
-        """What is stored with the mutation and answered for it (and on every replay)."""
-        return {
-            "outcome": self.outcome,
-            "code": self.code,
-            "message": self.message,
-            "errors": self.errors,
-            "version": self.version,
-            "merged_fields": self.merged_fields,
-            "conflicts": self.conflicts,
-            "missing_photos": self.missing_photos,
-        }
-
-
-def rejected(mutation: dict, code: str, message: str, errors=None) -> Outcome:
-    return Outcome(mutation, "rejected", code=code, message=message, errors=errors)
 
 
 @lru_cache(maxsize=2)
@@ -192,22 +143,6 @@ def _claim_statement(dialect: str) -> sa.Insert:
     return insert.on_conflict_do_nothing(index_elements=["device_id", "batch_seq"]).returning(
         table.c.id
     )
-
-
-def _forbidden(mutation: dict, entity: str, uid: str) -> Outcome:
-    """Another station's record: this mutation is refused; its batch-mates and the device's
-    later seqs go on (a whole-batch 403 would leave the device a gap it cannot fill)."""
-    return rejected(
-        mutation,
-        "forbidden",
-        f"{entity} {uid} belongs to another station; this device may not change it",
-    )
-
-
-def bad_record_id(mutation: dict) -> Outcome:
-    """Record ids are UUIDs (docs/sync-protocol.md §2); pull pages write them into their JSON
-    as they are, so anything else is refused at the door."""
-    return rejected(mutation, "invalid_record_id", "record_id must be a UUID the device generated")
 
 
 class BatchProcessor:
@@ -397,27 +332,7 @@ class BatchProcessor:
         )
         by_id = {m["id"]: m for m in fresh}
         held_by_id = {r.mutation_id: r for r in held_rows}
-        for seq, mid in plan.reused:
-            outcomes[mid] = rejected(
-                by_id[mid],
-                "sequence_reused",
-                f"seq {seq} was already used by another mutation of this device",
-            )
-        for seq, mid in plan.stale:
-            outcomes[mid] = rejected(
-                by_id[mid],
-                "stale_sequence",
-                f"seq {seq} comes after a gap that was given up; kept in quarantine",
-            )
-        for _seq, mid in plan.duplicates:
-            if mid in by_id and mid not in outcomes:
-                outcomes[mid] = rejected(
-                    by_id[mid], "sequence_reused", "the same seq appears twice in this batch"
-                )
-        for _seq, mid in plan.hold:
-            outcomes[mid] = Outcome(
-                by_id[mid], "held", message="waiting for a lower seq of this device"
-            )
+        ordering_outcomes(plan, by_id, outcomes)
         # Applied in the device's order, fresh and released alike, so that their records take
         # pull positions in that order too: a run of plain new visits goes in bulk, and a run
         # is inserted before any other mutation after it is applied. The last run waits for
@@ -437,7 +352,7 @@ class BatchProcessor:
                 self._create_visits(run, held_by_id, outcomes, decided_held)
                 self._insert_bulk(held_by_id, outcomes, decided_held, batch_id, bookkept=False)
                 run = []
-            _decided(self._apply_one(m, version), held_by_id, outcomes, decided_held)
+            decided(self._apply_one(m, version), held_by_id, outcomes, decided_held)
         if run:
             self._create_visits(run, held_by_id, outcomes, decided_held)
         self._set_next_seq(plan.next_seq)
@@ -451,41 +366,9 @@ class BatchProcessor:
         return outcomes
 
     def _apply_one(self, m: dict[str, Any], schema_version: int) -> Outcome:
-        if not UUID_TEXT.fullmatch(m["record_id"]):
-            return bad_record_id(m)
-        if schema_version not in SCHEMA_VERSIONS:
-            return rejected(
-                m,
-                "unsupported_schema_version",
-                f"schema version {schema_version} is not supported; "
-                f"this server speaks {', '.join(map(str, SCHEMA_VERSIONS))}",
-            )
-        spec = ENTITIES.get(m["entity"])
-        if spec is None and m["entity"] in SYNCED:
-            return rejected(
-                m,
-                "unsupported_operation",
-                f"{m['entity']} is computed by the server and pulled only; "
-                f"it allows no {m['op']!r}",
-            )
-        if spec is None:
-            return rejected(
-                m,
-                "unknown_entity",
-                f"unknown entity {m['entity']!r}; known: {', '.join(ENTITIES)}",
-            )
-        if m["op"] not in spec.operations:
-            return rejected(
-                m,
-                "unsupported_operation",
-                f"{m['entity']} allows {', '.join(spec.operations)}, not {m['op']!r}",
-            )
-        if m["op"] in ("update", "delete") and m.get("base_version") is None:
-            return rejected(m, "missing_base_version", "update and delete need base_version")
-        try:
-            values = validate_fields(spec, m["op"], m.get("fields") or {}, self.context)
-        except InvalidFields as error:
-            return rejected(m, "invalid_fields", str(error), errors=error.errors)
+        values = admit(m, schema_version, self.context)
+        if isinstance(values, Outcome):
+            return values
         self.seq.ensure(2)  # at most two sequence values per mutation, taken before the savepoint
         savepoint = db.session.begin_nested()
         try:
@@ -598,7 +481,7 @@ class BatchProcessor:
                     m, "not_found", f"complaint {values['complaint_id']} does not exist"
                 )
             if not self.actor.sees(parent.station_id):
-                return _forbidden(m, "complaint", values["complaint_id"])
+                return forbidden(m, "complaint", values["complaint_id"])
             row = ComplaintEvent(
                 **common,
                 station_id=parent.station_id,
@@ -706,7 +589,7 @@ class BatchProcessor:
                 values = validate_fields(spec, "create", fields, self.context)
             except InvalidFields as error:
                 outcome = rejected(m, "invalid_fields", str(error), errors=error.errors)
-                _decided(outcome, held_by_id, outcomes, decided_held)
+                decided(outcome, held_by_id, outcomes, decided_held)
                 continue
             valid.append((m, values, _parse_time(values["visited_at"])))
         # A record id a stored visit has already is left to the unique index: the INSERT then
@@ -735,7 +618,7 @@ class BatchProcessor:
             uid = m["record_id"].lower()
             if uid in taken:
                 outcome = rejected(m, "already_exists", f"visit {uid} exists already")
-                _decided(outcome, held_by_id, outcomes, decided_held)
+                decided(outcome, held_by_id, outcomes, decided_held)
                 continue
             taken.add(uid)
             point = values["location"]
@@ -790,7 +673,7 @@ class BatchProcessor:
             for row, outcome in zip(rows, pending, strict=True)
         ]
         for outcome in pending:
-            _decided(outcome, held_by_id, outcomes, decided_held)
+            decided(outcome, held_by_id, outcomes, decided_held)
 
     def _insert_bulk(
         self,
@@ -831,7 +714,7 @@ class BatchProcessor:
             if row["uid"] in inserted:
                 continue
             m = outcome.mutation
-            _decided(self._apply_one(m, 1), held_by_id, outcomes, decided_held)
+            decided(self._apply_one(m, 1), held_by_id, outcomes, decided_held)
             if m["id"] not in held_by_id:
                 fresh.append(m)
         if bookkept and fresh:
@@ -858,7 +741,7 @@ class BatchProcessor:
                 return self._update_meets_delete(m, values)
             return rejected(m, "not_found", f"{entity} {uid} does not exist")
         if not self.actor.sees(row.station_id):
-            return _forbidden(m, entity, uid)
+            return forbidden(m, entity, uid)
         current_record = adapter.to_wire(row)
         current = adapter.merge_fields(current_record)
         mine = {k: (wire_point(v) if k == "location" else v) for k, v in values.items()}
@@ -977,7 +860,7 @@ class BatchProcessor:
             .first()
         )
         if tomb is not None and not self.actor.sees(tomb.station_id):
-            return _forbidden(m, m["entity"], m["record_id"].lower())
+            return forbidden(m, m["entity"], m["record_id"].lower())
         stored = SyncConflict(
             entity=m["entity"],
             record_uid=m["record_id"].lower(),
@@ -1019,7 +902,7 @@ class BatchProcessor:
                 return Outcome(m, "applied", message="already deleted")
             return rejected(m, "not_found", f"{entity} {uid} does not exist")
         if not self.actor.sees(row.station_id):
-            return _forbidden(m, entity, uid)
+            return forbidden(m, entity, uid)
         if m["base_version"] != row.version:
             base = db.session.execute(
                 sa.select(RecordHistory.fields).where(
@@ -1029,7 +912,7 @@ class BatchProcessor:
                 )
             ).scalar_one_or_none()
             current = adapter.merge_fields(adapter.to_wire(row))
-            if base is None or base != current:
+            if delete_conflicts(base, current):
                 stored = SyncConflict(
                     entity=entity,
                     record_uid=uid,
@@ -1234,19 +1117,7 @@ class BatchProcessor:
             if row.batch_id != stored.id:
                 results.append(self._duplicate(row.payload, row))
                 continue
-            outcome = Outcome(
-                row.payload,
-                row.outcome,
-                **{
-                    k: v
-                    for k, v in (row.result or {}).items()
-                    if k in ("code", "message", "errors")
-                },
-            )
-            outcome.version = (row.result or {}).get("version")
-            outcome.merged_fields = (row.result or {}).get("merged_fields") or []
-            outcome.conflicts = (row.result or {}).get("conflicts") or []
-            outcome.missing_photos = (row.result or {}).get("missing_photos") or []
+            outcome = Outcome.stored(row.payload, row.outcome, row.result)
             if row.outcome not in ("rejected", "held"):
                 current = self._current_record(row.entity, row.record_uid)
                 if current is not None:
@@ -1284,7 +1155,7 @@ class BatchProcessor:
             "received_at": batch_row.received_at,
             "clock_skew_seconds": batch_row.clock_skew_seconds,
             "clock_skew_flagged": batch_row.clock_skew_flagged,
-            "results": [_result_out(o) for o in outcomes],
+            "results": [result_out(o) for o in outcomes],
             "cursor": cursor,
         }
 
@@ -1335,40 +1206,6 @@ class CreatedInBulk:
             "record_id": self.record_uid,
             "op": "create",
         }
-
-
-def _decided(
-    outcome: Outcome,
-    held_by_id: dict[str, Any],
-    outcomes: dict[str, Outcome],
-    decided_held: dict[str, Outcome],
-) -> None:
-    """File a mutation's outcome: with the batch's own, or with the held ones it released."""
-    mid = outcome.mutation["id"]
-    if mid in held_by_id:
-        decided_held[mid] = outcome
-    else:
-        outcomes[mid] = outcome
-
-
-def _result_out(o: Outcome) -> dict[str, Any]:
-    m = o.mutation
-    return {
-        "id": m.get("id"),
-        "seq": m.get("seq"),
-        "entity": m.get("entity"),
-        "record_id": (m.get("record_id") or "").lower(),
-        "outcome": o.outcome,
-        "original_outcome": o.original,
-        "code": o.code,
-        "message": o.message,
-        "errors": o.errors,
-        "version": o.version,
-        "record": o.record,
-        "merged_fields": o.merged_fields,
-        "conflicts": o.conflicts,
-        "missing_photos": o.missing_photos,
-    }
 
 
 def others_between(low: int, high: int, actor: DeviceActor) -> bool:
