@@ -34,43 +34,26 @@ from gis.geometry import BBox
 from server.bulk import insert_rows, one_of
 from server.extensions import db
 from server.models import (
-    Complaint,
-    ComplaintEvent,
-    Person,
-    Photo,
-    RecordHistory,
-    RegistryProposal,
-    RosterEntry,
     SyncBatch,
-    SyncConflict,
     SyncDeviceState,
-    SyncMerge,
     SyncMutation,
     SyncTombstone,
-    Visit,
 )
 from server.models.base import utcnow
-from server.services.casework_sync import (
-    apply_device_reply,
-    check_device_status,
-    log_device_status,
-    register_from_device,
-)
-from server.services.outreach import mark_visited, refresh_current_rosters
-from server.services.registry import StationLocator
+from server.services.outreach import refresh_current_rosters
 from server.services.sequence import SeqAllocator
 from server.services.spatial import (
     SpatialSettings,
     VisitFix,
-    analyse_complaint,
-    fixes_of,
-    flag_complaint_time,
     insert_visits_with_flags,
-    store_visit_flags,
     visit_flags,
 )
-from server.services.sync_entities import ADAPTERS, load_rows, point_in, proposal_kind
-from server.services.sync_wire import record_of_wire_values, wire_point
+from server.services.sync_appliers import APPLIERS
+from server.services.sync_appliers.base import parse_time
+from server.services.sync_appliers.visit import complete_photos
+from server.services.sync_entities import ADAPTERS, load_rows, point_in
+from server.services.sync_push_context import PushContext
+from server.services.sync_wire import record_of_wire_values
 from sync.actor import DeviceActor
 from sync.admission import admit
 from sync.clock import clock_skew_seconds, skew_flagged
@@ -83,9 +66,8 @@ from sync.entities import (
     InvalidFields,
     validate_fields,
 )
-from sync.merge import delete_conflicts, merge
 from sync.ordering import plan_order
-from sync.outcome import Outcome, decided, forbidden, ordering_outcomes, rejected, result_out
+from sync.outcome import Outcome, decided, ordering_outcomes, rejected, result_out
 from sync.visit_fast import quick_visit
 
 #: the tables devices sync (proposals of both kinds share one)
@@ -155,17 +137,18 @@ class BatchProcessor:
     ):
         self.actor = actor
         self.settings = settings
-        self.spatial = spatial or SpatialSettings()
-        self.context = Context(service_area=service_area)
-        self.now = utcnow()
-        self.seq = SeqAllocator(64)
-        self._locator: StationLocator | None = None
+        self.push = PushContext(
+            actor=actor,
+            now=utcnow(),
+            seq=SeqAllocator(64),
+            spatial=spatial or SpatialSettings(),
+            validation=Context(service_area=service_area),
+        )
         self._bulk_rows: list[dict[str, Any]] = []
         self._bulk_fixes: list[VisitFix] = []
         self._bulk_outcomes: list[Outcome] = []
         self._batch_row: SyncBatch | None = None
         self._state: _DeviceState | None = None
-        self._complainant_seen = False
 
     # -- entry point ------------------------------------------------------------------------
 
@@ -178,7 +161,7 @@ class BatchProcessor:
 
     def process(self, batch: dict[str, Any]) -> dict[str, Any]:
         mutations = batch["mutations"]
-        received_at = self.now
+        received_at = self.push.now
         skew = clock_skew_seconds(batch.get("sent_at"), received_at)
         values = {
             "device_id": self.actor.device_id,
@@ -211,8 +194,8 @@ class BatchProcessor:
         self._check_limits(mutations)
         batch_row = self._batch_row = SyncBatch(id=batch_id, **values)
         outcomes = self._decide(mutations, batch["schema_version"], batch_id)
-        if self._complainant_seen:
-            refresh_current_rosters(self.now)  # once per push, as the desk does per intake
+        if self.push.complainant_seen:
+            refresh_current_rosters(self.push.now)  # once per push, as the desk does per intake
         cursor_out = self._cursor_after(batch.get("cursor"))
         batch_row.cursor_out = cursor_out
         table = SyncBatch.__table__
@@ -366,18 +349,19 @@ class BatchProcessor:
         return outcomes
 
     def _apply_one(self, m: dict[str, Any], schema_version: int) -> Outcome:
-        values = admit(m, schema_version, self.context)
+        values = admit(m, schema_version, self.push.validation)
         if isinstance(values, Outcome):
             return values
-        self.seq.ensure(2)  # at most two sequence values per mutation, taken before the savepoint
+        applier = APPLIERS[m["entity"]]
+        self.push.seq.ensure(2)  # at most two sequence values per mutation, before the savepoint
         savepoint = db.session.begin_nested()
         try:
             if m["op"] == "create":
-                outcome = self._create(m, values)
+                outcome = applier.create(self.push, m, values)
             elif m["op"] == "update":
-                outcome = self._update(m, values)
+                outcome = applier.update(self.push, m, values)
             else:
-                outcome = self._delete(m)
+                outcome = applier.delete(self.push, m)
         except DomainError as error:
             savepoint.rollback()
             return rejected(m, error.code, error.message, errors=error.errors or None)
@@ -390,177 +374,7 @@ class BatchProcessor:
             savepoint.commit()
         return outcome
 
-    # -- create / update / delete -------------------------------------------------------------
-
-    def _roster_entry(self, uid: str):
-        entry = db.session.execute(
-            sa.select(RosterEntry).where(RosterEntry.uid == uid.lower())
-        ).scalar_one_or_none()
-        if entry is None or not self.actor.sees(entry.station_id):
-            return None
-        return entry
-
-    def _may_cite_visit(self, uid: str) -> bool:
-        """May a complaint say it was raised during visit ``uid``? Not during another station's
-        visit. One not stored yet is fine: the phone may save the complaint before the visit
-        it was raised in, and the visit then comes later in this batch or in another one."""
-        found = db.session.execute(sa.select(Visit.station_id).where(Visit.uid == uid)).first()
-        return found is None or self.actor.sees(found[0])
-
-    def _station_locator(self) -> StationLocator:
-        if self._locator is None:
-            self._locator = StationLocator.load()
-        return self._locator
-
-    def _locate(self, location: dict | None) -> int | None:
-        if location is None:
-            return None
-        from shapely.geometry import Point
-
-        return self._station_locator().station_for(Point(*location["coordinates"]))
-
-    def _station_for_new(self, location: dict | None) -> int | None:
-        return (
-            self.actor.station_id if self.actor.station_id is not None else self._locate(location)
-        )
-
-    def _create(self, m: dict, values: dict[str, Any]) -> Outcome:
-        entity, uid = m["entity"], m["record_id"].lower()
-        adapter = ADAPTERS[entity]
-        if load_rows(entity, [uid], db.session) or _tombstoned(entity, uid):
-            return rejected(m, "already_exists", f"{entity} {uid} exists already")
-        common = {
-            "uid": uid,
-            "version": 1,
-            "sync_seq": self.seq(),
-            "origin_device_id": self.actor.device_id,
-        }
-        missing: list[str] = []
-        if entity == "visit":
-            location, original = point_in(values["location"])
-            missing = _missing_photos(values.get("photos") or [])
-            row = Visit(
-                **common,
-                station_id=self._station_for_new(values["location"]),
-                inspector_id=self.actor.user_id,
-                target_kind=values["target_kind"],
-                target_ref=values.get("target_ref"),
-                location=location,
-                location_original=original,
-                accuracy_m=values["accuracy_m"],
-                visited_at=_parse_time(values["visited_at"]),
-                findings=values.get("findings"),
-                photos=values.get("photos") or [],
-                mock_location=values.get("mock_location"),
-                received_at=self.now,
-            )
-        elif entity == "complaint":
-            if values.get("visit_id") and not self._may_cite_visit(values["visit_id"]):
-                return rejected(
-                    m, "forbidden", f"visit {values['visit_id']} belongs to another station"
-                )
-            location, original = point_in(values.get("location"))
-            row = Complaint(
-                **common,
-                station_id=self._station_for_new(values.get("location")),
-                channel=values.get("channel") or "outreach",
-                category=values["category"],
-                description=values["description"],
-                status="received",
-                location=location,
-                location_original=original,
-                address=values.get("address"),
-                received_at=self.now,
-            )
-        elif entity == "complaint_event":
-            parent = load_rows("complaint", [values["complaint_id"]], db.session).get(
-                values["complaint_id"]
-            )
-            if parent is None:
-                return rejected(
-                    m, "not_found", f"complaint {values['complaint_id']} does not exist"
-                )
-            if not self.actor.sees(parent.station_id):
-                return forbidden(m, "complaint", values["complaint_id"])
-            row = ComplaintEvent(
-                **common,
-                station_id=parent.station_id,
-                complaint_id=parent.id,
-                kind=values["kind"],
-                text=values["text"],
-                notified_by=values.get("notified_by"),
-                satisfied=values.get("satisfied"),
-                occurred_at=_parse_time(values["occurred_at"]),
-                author_id=self.actor.user_id,
-                received_at=self.now,
-            )
-            row.complaint_uid = parent.uid
-            db.session.add(row)
-            db.session.flush()
-            apply_device_reply(parent, values, row.occurred_at, self.actor, self.now, self.seq)
-        elif entity == "person":
-            location, _original = point_in(values.get("location"))
-            station_id = self._station_for_new(values.get("location"))
-            if station_id is None:
-                return rejected(
-                    m,
-                    "invalid_fields",
-                    "the person's station cannot be decided",
-                    errors={"location": ["must lie in a station's area (county-level devices)"]},
-                )
-            row = Person(
-                **common,
-                ref=uid,
-                name=values["name"],
-                category=values["category"],
-                phone=values.get("phone"),
-                address=values.get("address"),
-                location=location,
-                station_id=station_id,
-            )
-        else:
-            kind = proposal_kind(entity)
-            key = values.get("credit_code" if kind == "enterprise" else "approval_number")
-            row = RegistryProposal(
-                **common,
-                station_id=self.actor.station_id,
-                kind=kind,
-                target_key=key,
-                changes=values["changes"],
-                reason=values.get("reason"),
-                status="pending",
-                proposed_by=self.actor.user_id,
-                received_at=self.now,
-            )
-        if entity == "visit" and values.get("roster_entry_id"):
-            entry = self._roster_entry(values["roster_entry_id"])
-            if entry is None:
-                return rejected(
-                    m, "not_found", f"roster entry {values['roster_entry_id']} does not exist"
-                )
-        db.session.add(row)
-        db.session.flush()
-        if entity == "visit" and values.get("roster_entry_id"):
-            mark_visited(entry, row, self.seq)
-        if entity == "complaint":
-            analyse_complaint(row, self.spatial, self._station_locator())
-            flag_complaint_time(row, m.get("captured_at"), self.now, self.spatial)
-            register_from_device(row, values, self.actor, self.now, self.seq)
-            # a complainant who came back joins the must-visit rosters (see process)
-            self._complainant_seen = self._complainant_seen or bool(values.get("complainant_phone"))
-        elif entity == "visit":
-            store_visit_flags(visit_flags(fixes_of([row]), self.spatial, now=self.now))
-        record = adapter.to_wire(row)
-        if adapter.mergeable:
-            self._history(entity, uid, 1, adapter.merge_fields(record))
-        return Outcome(
-            m,
-            "applied",
-            version=1,
-            record=record,
-            missing_photos=missing,
-            station_id=row.station_id,
-        )
+    # -- the bulk visit path -----------------------------------------------------------------
 
     def _create_visits(
         self,
@@ -581,17 +395,17 @@ class BatchProcessor:
         valid: list[tuple[dict, dict, datetime]] = []
         for m in mutations:
             fields = m.get("fields") or {}
-            quick = quick_visit(fields, self.context)
+            quick = quick_visit(fields, self.push.validation)
             if quick is not None:
                 valid.append((m, *quick))
                 continue
             try:
-                values = validate_fields(spec, "create", fields, self.context)
+                values = validate_fields(spec, "create", fields, self.push.validation)
             except InvalidFields as error:
                 outcome = rejected(m, "invalid_fields", str(error), errors=error.errors)
                 decided(outcome, held_by_id, outcomes, decided_held)
                 continue
-            valid.append((m, values, _parse_time(values["visited_at"])))
+            valid.append((m, values, parse_time(values["visited_at"])))
         # A record id a stored visit has already is left to the unique index: the INSERT then
         # fails and the lot goes one by one, each refused or applied on its own (see
         # _insert_bulk). That happens only when a device re-sends a visit under a new mutation
@@ -612,7 +426,7 @@ class BatchProcessor:
             )
         )
         hashes = sorted({h for _m, v, _at in valid for h in (v.get("photos") or [])})
-        have = set(_complete_photos(hashes))
+        have = set(complete_photos(hashes))
         rows, pending = [], []
         for m, values, visited_at in valid:
             uid = m["record_id"].lower()
@@ -622,7 +436,7 @@ class BatchProcessor:
                 continue
             taken.add(uid)
             point = values["location"]
-            station_id = self._station_for_new(point)
+            station_id = self.push.station_for_new(point)
             row = {
                 "uid": uid,
                 "version": 1,
@@ -639,7 +453,7 @@ class BatchProcessor:
                 "findings": values.get("findings"),
                 "photos": values.get("photos") or [],
                 "mock_location": values.get("mock_location"),
-                "received_at": self.now,
+                "received_at": self.push.now,
             }
             # the answer's record, while the row still holds the wire forms of the point and
             # the time; then the forms the columns take
@@ -692,10 +506,10 @@ class BatchProcessor:
         if not rows:
             return
         # reads only, before the lock; the visits are not stored yet
-        flags = visit_flags(self._bulk_fixes, self.spatial, stored=False, now=self.now)
-        self.seq.ensure(len(rows))  # one block for them all: one UPDATE of the counter
+        flags = visit_flags(self._bulk_fixes, self.push.spatial, stored=False, now=self.push.now)
+        self.push.seq.ensure(len(rows))  # one block for them all: one UPDATE of the counter
         for row in rows:
-            row["sync_seq"] = self.seq()
+            row["sync_seq"] = self.push.seq()
         self._bulk_rows, self._bulk_outcomes, self._bulk_fixes = [], [], []
         if db.session.get_bind().dialect.name == "postgresql":
             # one statement that skips what it cannot take (no savepoint round trips)
@@ -732,246 +546,6 @@ class BatchProcessor:
             batch.first_seq = min(seqs + ([batch.first_seq] if batch.first_seq else []))
             batch.last_seq = max(seqs + ([batch.last_seq] if batch.last_seq else []))
 
-    def _update(self, m: dict, values: dict[str, Any]) -> Outcome:
-        entity, uid = m["entity"], m["record_id"].lower()
-        adapter = ADAPTERS[entity]
-        row = load_rows(entity, [uid], db.session).get(uid)
-        if row is None:
-            if _tombstoned(entity, uid):
-                return self._update_meets_delete(m, values)
-            return rejected(m, "not_found", f"{entity} {uid} does not exist")
-        if not self.actor.sees(row.station_id):
-            return forbidden(m, entity, uid)
-        current_record = adapter.to_wire(row)
-        current = adapter.merge_fields(current_record)
-        mine = {k: (wire_point(v) if k == "location" else v) for k, v in values.items()}
-        base_version = m["base_version"]
-        if base_version == row.version or self._only_mine_since(entity, uid, base_version):
-            # Versions after the base are this device's own earlier edits (sent in order):
-            # they are not someone else's change to merge against.
-            base: dict | None = current
-        else:
-            base = db.session.execute(
-                sa.select(RecordHistory.fields).where(
-                    RecordHistory.entity == entity,
-                    RecordHistory.record_uid == uid,
-                    RecordHistory.version == base_version,
-                )
-            ).scalar_one_or_none()
-        result = merge(base, current, mine)
-        status_case = None
-        if entity == "complaint" and "status" in result.values:
-            status_case = check_device_status(row, result.values["status"])
-        conflicts = []
-        new_version = row.version
-        if result.values:
-            columns = adapter.columns({k: values[k] for k in result.values})
-            for name, value in columns.items():
-                setattr(row, name, value)
-            new_version = row.version + 1
-            row.version = new_version
-            row.sync_seq = self.seq()
-            row.origin_device_id = self.actor.device_id
-            if entity == "complaint" and result.values.get("status") == "closed":
-                row.closed_at = self.now
-            if entity == "complaint" and "status" in result.values:
-                log_device_status(status_case, result.values["status"], self.actor, self.now)
-            db.session.flush()
-            if entity == "complaint" and "location" in result.values:
-                analyse_complaint(row, self.spatial, self._station_locator())
-            record = adapter.to_wire(row)
-            self._history(entity, uid, new_version, adapter.merge_fields(record))
-        else:
-            record = current_record
-        for conflict in result.conflicts:
-            stored = SyncConflict(
-                entity=entity,
-                record_uid=uid,
-                station_id=row.station_id,
-                field=conflict.field,
-                base_value=_box(conflict.base),
-                their_value=_box(conflict.theirs),
-                your_value=_box(conflict.yours),
-                device_id=self.actor.device_id,
-                user_id=self.actor.user_id,
-                mutation_id=m["id"],
-                base_version=base_version,
-                server_version=row.version,
-            )
-            db.session.add(stored)
-            db.session.flush()
-            conflicts.append(
-                {
-                    "field": conflict.field,
-                    "yours": conflict.yours,
-                    "theirs": conflict.theirs,
-                    "base": conflict.base,
-                    "conflict_id": stored.id,
-                }
-            )
-        merged_fields = sorted(result.values) if result.outcome == "merged" else []
-        if result.outcome in ("merged", "conflict") and result.values:
-            db.session.add(
-                SyncMerge(
-                    entity=entity,
-                    record_uid=uid,
-                    station_id=row.station_id,
-                    device_id=self.actor.device_id,
-                    mutation_id=m["id"],
-                    fields=sorted(result.values),
-                    base_version=base_version,
-                    server_version=new_version - 1,
-                    new_version=new_version,
-                )
-            )
-        return Outcome(
-            m,
-            result.outcome,
-            version=new_version,
-            record=record,
-            merged_fields=merged_fields,
-            conflicts=conflicts,
-            station_id=row.station_id,
-        )
-
-    def _only_mine_since(self, entity: str, uid: str, base_version: int) -> bool:
-        authors = set(
-            db.session.execute(
-                sa.select(RecordHistory.device_id).where(
-                    RecordHistory.entity == entity,
-                    RecordHistory.record_uid == uid,
-                    RecordHistory.version > base_version,
-                )
-            ).scalars()
-        )
-        return authors == {self.actor.device_id}
-
-    def _update_meets_delete(self, m: dict, values: dict[str, Any]) -> Outcome:
-        tomb = (
-            db.session.execute(
-                sa.select(SyncTombstone)
-                .where(
-                    SyncTombstone.entity == m["entity"],
-                    SyncTombstone.record_uid == m["record_id"].lower(),
-                )
-                .order_by(SyncTombstone.sync_seq.desc())
-            )
-            .scalars()
-            .first()
-        )
-        if tomb is not None and not self.actor.sees(tomb.station_id):
-            return forbidden(m, m["entity"], m["record_id"].lower())
-        stored = SyncConflict(
-            entity=m["entity"],
-            record_uid=m["record_id"].lower(),
-            station_id=tomb.station_id if tomb else None,
-            field="*",
-            kind="update_vs_delete",
-            your_value=_box(values),
-            their_value=None,
-            device_id=self.actor.device_id,
-            user_id=self.actor.user_id,
-            mutation_id=m["id"],
-            base_version=m["base_version"],
-        )
-        db.session.add(stored)
-        db.session.flush()
-        return Outcome(
-            m,
-            "conflict",
-            code="record_deleted",
-            message="the record was deleted meanwhile; your changes are kept for review",
-            conflicts=[
-                {
-                    "field": "*",
-                    "yours": values,
-                    "theirs": None,
-                    "base": None,
-                    "conflict_id": stored.id,
-                }
-            ],
-            station_id=stored.station_id,
-        )
-
-    def _delete(self, m: dict) -> Outcome:
-        entity, uid = m["entity"], m["record_id"].lower()
-        adapter = ADAPTERS[entity]
-        row = load_rows(entity, [uid], db.session).get(uid)
-        if row is None:
-            if _tombstoned(entity, uid):
-                return Outcome(m, "applied", message="already deleted")
-            return rejected(m, "not_found", f"{entity} {uid} does not exist")
-        if not self.actor.sees(row.station_id):
-            return forbidden(m, entity, uid)
-        if m["base_version"] != row.version:
-            base = db.session.execute(
-                sa.select(RecordHistory.fields).where(
-                    RecordHistory.entity == entity,
-                    RecordHistory.record_uid == uid,
-                    RecordHistory.version == m["base_version"],
-                )
-            ).scalar_one_or_none()
-            current = adapter.merge_fields(adapter.to_wire(row))
-            if delete_conflicts(base, current):
-                stored = SyncConflict(
-                    entity=entity,
-                    record_uid=uid,
-                    station_id=row.station_id,
-                    field="*",
-                    kind="delete_vs_update",
-                    your_value={"deleted": True},
-                    their_value=_box(current),
-                    device_id=self.actor.device_id,
-                    user_id=self.actor.user_id,
-                    mutation_id=m["id"],
-                    base_version=m["base_version"],
-                    server_version=row.version,
-                )
-                db.session.add(stored)
-                db.session.flush()
-                return Outcome(
-                    m,
-                    "conflict",
-                    code="changed_meanwhile",
-                    message="the record was changed since you saw it; it is kept for review",
-                    version=row.version,
-                    record=adapter.to_wire(row),
-                    conflicts=[
-                        {
-                            "field": "*",
-                            "yours": {"deleted": True},
-                            "theirs": current,
-                            "base": base,
-                            "conflict_id": stored.id,
-                        }
-                    ],
-                    station_id=row.station_id,
-                )
-        db.session.add(
-            SyncTombstone(
-                sync_seq=self.seq(),
-                entity=entity,
-                record_uid=uid,
-                station_id=row.station_id,
-                reason="deleted",
-                origin_device_id=self.actor.device_id,
-            )
-        )
-        db.session.delete(row)
-        db.session.flush()
-        return Outcome(m, "applied", station_id=row.station_id)
-
-    def _history(self, entity: str, uid: str, version: int, fields: dict) -> None:
-        db.session.add(
-            RecordHistory(
-                entity=entity,
-                record_uid=uid,
-                version=version,
-                fields=fields,
-                device_id=self.actor.device_id,
-            )
-        )
-
     # -- bookkeeping -----------------------------------------------------------------------
 
     def _store(self, fresh, outcomes, batch_id, schema_version) -> None:
@@ -1005,8 +579,8 @@ class BatchProcessor:
                     "code": outcome.code,
                     "message": outcome.message,
                     "result": outcome.result(),
-                    "received_at": self.now,
-                    "decided_at": None if outcome.outcome == "held" else self.now,
+                    "received_at": self.push.now,
+                    "decided_at": None if outcome.outcome == "held" else self.push.now,
                 }
             )
         insert_rows(db.session, SyncMutation.__table__, rows)
@@ -1037,7 +611,7 @@ class BatchProcessor:
             row.message = outcome.message
             row.result = outcome.result()
             row.station_id = outcome.station_id
-            row.decided_at = self.now
+            row.decided_at = self.push.now
 
     def _release_overdue_held(self) -> None:
         """Apply held mutations whose gap has waited past ``gap_hold_seconds``."""
@@ -1167,9 +741,9 @@ class BatchProcessor:
             cursor = parse_cursor(cursor_text, self.actor.scope)
         except BadCursor:
             return None
-        if cursor.scope != self.actor.scope or self.seq.first is None:
+        if cursor.scope != self.actor.scope or self.push.seq.first is None:
             return cursor_text
-        last = self.seq.last
+        last = self.push.seq.last
         if others_between(cursor.seq, last, self.actor):
             return cursor_text
         return str(Cursor(self.actor.scope, last))
@@ -1230,34 +804,6 @@ def limit_errors(settings: Settings) -> dict[str, list[str]]:
     }
 
 
-def _tombstoned(entity: str, uid: str) -> bool:
-    return (
-        db.session.execute(
-            sa.select(SyncTombstone.id)
-            .where(SyncTombstone.entity == entity, SyncTombstone.record_uid == uid)
-            .limit(1)
-        ).first()
-        is not None
-    )
-
-
-def _complete_photos(hashes: list[str]) -> list[str]:
-    if not hashes:
-        return []
-    return list(
-        db.session.execute(
-            sa.select(Photo.sha256).where(
-                one_of(db.session, Photo.sha256, hashes), Photo.complete.is_(True)
-            )
-        ).scalars()
-    )
-
-
-def _missing_photos(hashes: list[str]) -> list[str]:
-    have = set(_complete_photos(hashes))
-    return [h for h in hashes if h not in have]
-
-
 def _bulk_visit(m: dict[str, Any], schema_version: int) -> bool:
     """A plain new visit; one made against a roster entry goes the careful way (it marks it),
     and so does one whose record id is not a UUID (to be refused there)."""
@@ -1268,12 +814,3 @@ def _bulk_visit(m: dict[str, Any], schema_version: int) -> bool:
         and schema_version in SCHEMA_VERSIONS
         and "roster_entry_id" not in (m.get("fields") or {})
     )
-
-
-def _box(value: Any) -> dict:
-    """JSON columns hold objects; wrap any value so None, strings and numbers survive."""
-    return {"value": value}
-
-
-def _parse_time(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
