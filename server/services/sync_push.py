@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
@@ -44,36 +43,23 @@ from server.services.outreach import refresh_current_rosters
 from server.services.sequence import SeqAllocator
 from server.services.spatial import (
     SpatialSettings,
-    VisitFix,
-    insert_visits_with_flags,
-    visit_flags,
 )
 from server.services.sync_appliers import APPLIERS
-from server.services.sync_appliers.base import parse_time
-from server.services.sync_appliers.visit import complete_photos
-from server.services.sync_entities import ADAPTERS, load_rows, point_in
+from server.services.sync_bulk_visits import BulkVisits, is_bulk_visit
+from server.services.sync_entities import ADAPTERS, load_rows
 from server.services.sync_push_context import PushContext
-from server.services.sync_wire import record_of_wire_values
 from sync.actor import DeviceActor
 from sync.admission import admit
 from sync.clock import clock_skew_seconds, skew_flagged
 from sync.cursor import BadCursor, Cursor, parse_cursor
 from sync.entities import (
-    ENTITIES,
-    SCHEMA_VERSIONS,
-    UUID_TEXT,
     Context,
-    InvalidFields,
-    validate_fields,
 )
 from sync.ordering import plan_order
 from sync.outcome import Outcome, decided, ordering_outcomes, rejected, result_out
-from sync.visit_fast import quick_visit
 
 #: the tables devices sync (proposals of both kinds share one)
 SYNCED_TABLES = tuple(dict.fromkeys(adapter.model for adapter in ADAPTERS.values()))
-#: a pushed visit's record, made from values already in wire form
-VISIT_RECORD = record_of_wire_values("visit")
 
 
 class PushTooLarge(DomainError):
@@ -144,9 +130,7 @@ class BatchProcessor:
             spatial=spatial or SpatialSettings(),
             validation=Context(service_area=service_area),
         )
-        self._bulk_rows: list[dict[str, Any]] = []
-        self._bulk_fixes: list[VisitFix] = []
-        self._bulk_outcomes: list[Outcome] = []
+        self.bulk = BulkVisits(self.push)
         self._batch_row: SyncBatch | None = None
         self._state: _DeviceState | None = None
 
@@ -328,16 +312,16 @@ class BatchProcessor:
                 m, version = by_id[mid], schema_version
             else:
                 m, version = held.payload, held.payload.get("_schema", 1)
-            if _bulk_visit(m, version):
+            if is_bulk_visit(m, version):
                 run.append(m)
                 continue
             if run:
-                self._create_visits(run, held_by_id, outcomes, decided_held)
+                self.bulk.prepare(run, held_by_id, outcomes, decided_held)
                 self._insert_bulk(held_by_id, outcomes, decided_held, batch_id, bookkept=False)
                 run = []
             decided(self._apply_one(m, version), held_by_id, outcomes, decided_held)
         if run:
-            self._create_visits(run, held_by_id, outcomes, decided_held)
+            self.bulk.prepare(run, held_by_id, outcomes, decided_held)
         self._set_next_seq(plan.next_seq)
         # The bookkeeping first, the visits last: inserting the visits takes the sequence lock,
         # which is then held only for that INSERT and the commit.
@@ -374,121 +358,6 @@ class BatchProcessor:
             savepoint.commit()
         return outcome
 
-    # -- the bulk visit path -----------------------------------------------------------------
-
-    def _create_visits(
-        self,
-        mutations: list[dict[str, Any]],
-        held_by_id: dict[str, SyncMutation],
-        outcomes: dict[str, Outcome],
-        decided_held: dict[str, Outcome],
-    ) -> None:
-        """Many new visits at once: append-only, so no merge; one INSERT for all of them.
-
-        Visits are what inspectors send most; doing them one statement each would make the
-        push round-trip-bound. Any record the bulk path cannot vouch for goes the careful way.
-        The visits are validated here and their rows prepared; :meth:`_insert_bulk` writes
-        them. Outcomes go to ``outcomes``, or to ``decided_held`` for mutations that were held
-        (``held_by_id``), whose own sync_mutation rows record them.
-        """
-        spec = ENTITIES["visit"]
-        valid: list[tuple[dict, dict, datetime]] = []
-        for m in mutations:
-            fields = m.get("fields") or {}
-            quick = quick_visit(fields, self.push.validation)
-            if quick is not None:
-                valid.append((m, *quick))
-                continue
-            try:
-                values = validate_fields(spec, "create", fields, self.push.validation)
-            except InvalidFields as error:
-                outcome = rejected(m, "invalid_fields", str(error), errors=error.errors)
-                decided(outcome, held_by_id, outcomes, decided_held)
-                continue
-            valid.append((m, values, parse_time(values["visited_at"])))
-        # A record id a stored visit has already is left to the unique index: the INSERT then
-        # fails and the lot goes one by one, each refused or applied on its own (see
-        # _insert_bulk). That happens only when a device re-sends a visit under a new mutation
-        # id; looking up 500 ids on every push cost more than the rest of the bookkeeping.
-        # A deleted visit's id (tombstone) is refused too; on PostgreSQL the INSERT itself
-        # leaves such ids out (see insert_visits_with_flags), so they go one by one.
-        uids = [m["record_id"].lower() for m, _v, _at in valid]
-        taken = (
-            set()
-            if db.session.get_bind().dialect.name == "postgresql"
-            else set(
-                db.session.execute(
-                    sa.select(SyncTombstone.record_uid).where(
-                        SyncTombstone.entity == "visit",
-                        one_of(db.session, SyncTombstone.record_uid, uids),
-                    )
-                ).scalars()
-            )
-        )
-        hashes = sorted({h for _m, v, _at in valid for h in (v.get("photos") or [])})
-        have = set(complete_photos(hashes))
-        rows, pending = [], []
-        for m, values, visited_at in valid:
-            uid = m["record_id"].lower()
-            if uid in taken:
-                outcome = rejected(m, "already_exists", f"visit {uid} exists already")
-                decided(outcome, held_by_id, outcomes, decided_held)
-                continue
-            taken.add(uid)
-            point = values["location"]
-            station_id = self.push.station_for_new(point)
-            row = {
-                "uid": uid,
-                "version": 1,
-                "sync_seq": None,  # taken at insert time, see _insert_bulk
-                "origin_device_id": self.actor.device_id,
-                "station_id": station_id,
-                "inspector_id": self.actor.user_id,
-                "target_kind": values["target_kind"],
-                "target_ref": values.get("target_ref"),
-                "location": {"type": "Point", "coordinates": point["coordinates"]},
-                "location_original": point.get("original"),
-                "accuracy_m": values["accuracy_m"],
-                "visited_at": values["visited_at"],
-                "findings": values.get("findings"),
-                "photos": values.get("photos") or [],
-                "mock_location": values.get("mock_location"),
-                "received_at": self.push.now,
-            }
-            # the answer's record, while the row still holds the wire forms of the point and
-            # the time; then the forms the columns take
-            record = VISIT_RECORD(row)
-            row["location"], row["visited_at"] = point_in(point)[0], visited_at
-            rows.append(row)
-            missing = [h for h in row["photos"] if h not in have]
-            pending.append(
-                Outcome(
-                    m,
-                    "applied",
-                    version=1,
-                    record=record,
-                    missing_photos=missing,
-                    station_id=station_id,
-                    bulk=m["id"] not in held_by_id,  # a held one keeps its own row
-                )
-            )
-        self._bulk_rows, self._bulk_outcomes = rows, pending
-        self._bulk_fixes = [
-            VisitFix(
-                row["uid"],
-                row["inspector_id"],
-                *outcome.record["location"]["coordinates"][:2],
-                row["accuracy_m"],
-                row["visited_at"],
-                row["mock_location"],
-                row["target_kind"],
-                row["target_ref"],
-            )
-            for row, outcome in zip(rows, pending, strict=True)
-        ]
-        for outcome in pending:
-            decided(outcome, held_by_id, outcomes, decided_held)
-
     def _insert_bulk(
         self,
         held_by_id: dict[str, SyncMutation],
@@ -497,48 +366,20 @@ class BatchProcessor:
         batch_id: int,
         bookkept: bool,
     ) -> None:
-        """Insert the prepared visits, taking their sequence values last: the counter's row
-        lock is then held only for the writes and the commit, not for the validation; and
-        record the fresh ones on their batch (see :class:`~server.models.SyncBatch`).
+        """Insert the visits the bulk path prepared and record the fresh ones on their batch.
         ``bookkept``: the batch's sync_mutation rows are written already, so any visit that
         must go the careful way after all gets its row here."""
-        rows, pending = self._bulk_rows, self._bulk_outcomes
-        if not rows:
-            return
-        # reads only, before the lock; the visits are not stored yet
-        flags = visit_flags(self._bulk_fixes, self.push.spatial, stored=False, now=self.push.now)
-        self.push.seq.ensure(len(rows))  # one block for them all: one UPDATE of the counter
-        for row in rows:
-            row["sync_seq"] = self.push.seq()
-        self._bulk_rows, self._bulk_outcomes, self._bulk_fixes = [], [], []
-        if db.session.get_bind().dialect.name == "postgresql":
-            # one statement that skips what it cannot take (no savepoint round trips)
-            inserted = insert_visits_with_flags(rows, flags)
-        else:
-            try:
-                with db.session.begin_nested():
-                    inserted = insert_visits_with_flags(rows, flags)
-            except sa.exc.SQLAlchemyError:
-                inserted = set()
+        created, left_out = self.bulk.insert()
         # Something in the lot is off (a record id stored already): those go one by one, so
         # the rest still lands, each with a sync_mutation row of its own, as any mutation
         # not created in bulk (a released held one keeps the row it has).
         fresh = []
-        for row, outcome in zip(rows, pending, strict=True):
-            if row["uid"] in inserted:
-                continue
-            m = outcome.mutation
+        for m in left_out:
             decided(self._apply_one(m, 1), held_by_id, outcomes, decided_held)
             if m["id"] not in held_by_id:
                 fresh.append(m)
         if bookkept and fresh:
             self._store(fresh, outcomes, batch_id, 1)
-        created = [
-            [o.mutation["seq"], o.mutation["id"], row["uid"]]
-            + ([o.missing_photos] if o.missing_photos else [])
-            for row, o in zip(rows, pending, strict=True)
-            if o.bulk and row["uid"] in inserted
-        ]
         batch = self._batch_row
         if created and batch is not None:
             batch.created = (batch.created or []) + created
@@ -802,15 +643,3 @@ def limit_errors(settings: Settings) -> dict[str, list[str]]:
         "max_push_records": [str(settings.max_push_records)],
         "max_push_bytes": [str(settings.max_push_bytes)],
     }
-
-
-def _bulk_visit(m: dict[str, Any], schema_version: int) -> bool:
-    """A plain new visit; one made against a roster entry goes the careful way (it marks it),
-    and so does one whose record id is not a UUID (to be refused there)."""
-    return (
-        m.get("entity") == "visit"
-        and UUID_TEXT.fullmatch(m["record_id"]) is not None
-        and m.get("op") == "create"
-        and schema_version in SCHEMA_VERSIONS
-        and "roster_entry_id" not in (m.get("fields") or {})
-    )
