@@ -50,7 +50,8 @@ from server.services.proposals import wire as proposal_wire
 from server.services.spatial import spatial_settings
 from server.services.sync_conflicts import resolve_conflict
 from server.services.sync_pull import PullSettings, pull
-from server.services.sync_push import BatchProcessor, Settings, limit_errors
+from server.services.sync_push import BatchProcessor
+from server.services.sync_push_settings import Settings, limit_errors
 from sync.actor import DeviceActor
 from sync.entities import CURRENT_SCHEMA_VERSION, SCHEMA_VERSIONS, describe_entities
 

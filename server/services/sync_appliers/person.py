@@ -1,8 +1,8 @@
-"""A person of the must-visit roster's registers (a deputy, a repeat complainant, a resident
-near a new project…), created, edited or deleted in the field. Edits merge field by field and
-deletes leave a tombstone (the generic :class:`~server.services.sync_appliers.base.Applier`);
-a new person belongs to the device's station, or for a county-level device to the station
-whose area holds the given location.
+"""Someone who must be visited each outreach round (五个必访: a deputy, a conduct supervisor,
+a resident near a new project…), created, edited or deleted in the field. Edits merge field by
+field and deletes leave a tombstone (the generic
+:class:`~server.services.sync_appliers.base.Applier`); a new person belongs to the device's
+station, or for a county-level device to the station whose area holds the given location.
 """
 
 from __future__ import annotations
