@@ -20,7 +20,8 @@ from server.auth import current_actor
 from server.extensions import db
 from server.models import Person
 from server.services.outreach import refresh_current_rosters
-from server.services.registry import check_values, create_record
+from server.services.registry import check_values, create_record, delete_record
+from server.services.sequence import SeqAllocator
 from server.services.station_locator import StationLocator
 
 URL = "/people"
@@ -76,3 +77,13 @@ class PersonById(MethodView):
         person = get_or_404(Person, person_id, "person")
         authorize(current_actor(), Action.READ_PEOPLE, station_id=person.station_id)
         return person
+
+    @blp.response(204)
+    def delete(self, person_id: int):
+        """Take someone off the registry, and so off the rosters of the rounds under way (a
+        visit already made stays, with its review); phones drop them at their next pull. The
+        same use case as a phone's delete (:func:`server.services.registry.delete_record`)."""
+        person = get_or_404(Person, person_id, "person")
+        authorize(current_actor(), Action.WRITE_PEOPLE, station_id=person.station_id)
+        delete_record("people", person, sync_seq=SeqAllocator(1)())
+        refresh_current_rosters()  # who must be visited follows the registry

@@ -247,3 +247,25 @@ def create_record(kind: str, record: Any) -> Any:
     return (
         db.session.execute(sa.select(model).where(key_column == record.key)).unique().scalar_one()
     )
+
+
+def delete_record(
+    kind: str, row: Any, *, sync_seq: int, origin_device_id: int | None = None
+) -> None:
+    """Remove a registry record, whoever asks (the desk's ``DELETE``, a phone's push): the row
+    goes and a tombstone takes its place in the pull, so every device drops it too.
+
+    Who must be visited may have changed: the caller refreshes the rosters, once per request
+    (:func:`server.services.outreach.refresh_current_rosters`)."""
+    db.session.add(
+        SyncTombstone(
+            sync_seq=sync_seq,
+            entity=SYNC_ENTITY[kind],
+            record_uid=row.uid,
+            station_id=row.station_id,
+            reason="deleted",
+            origin_device_id=origin_device_id,
+        )
+    )
+    db.session.delete(row)
+    db.session.flush()

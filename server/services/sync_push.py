@@ -137,8 +137,8 @@ class BatchProcessor:
         self._check_limits(mutations)
         batch_row = self._batch_row = SyncBatch(id=batch_id, **values)
         outcomes = self._decide(mutations, batch["schema_version"], batch_id)
-        if self.push.complainant_seen:
-            refresh_current_rosters(self.push.now)  # once per push, as the desk does per intake
+        if self.push.rosters_changed:
+            refresh_current_rosters(self.push.now)  # once per push, as the desk does per request
         batch_row.cursor_out = self._cursor_after(batch.get("cursor"))
         save_batch(batch_row)
         return self._response(

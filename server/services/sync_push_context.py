@@ -28,9 +28,10 @@ class PushContext:
     spatial: SpatialSettings
     #: what validating the pushed fields needs (the service area)
     validation: Context
-    #: a complaint of this push named its complainant's phone: the must-visit rosters are
-    #: refreshed once, at the end of the push, as the desk does per intake
-    complainant_seen: bool = False
+    #: something a roster is computed from changed (a must-visit person created, edited or
+    #: deleted; a complaint naming its complainant's phone): the rosters of the rounds under
+    #: way are refreshed once, at the end of the push, as the desk does per request
+    rosters_changed: bool = False
     _locator: StationLocator | None = None
 
     def station_locator(self) -> StationLocator:

@@ -13,6 +13,7 @@ from geoalchemy2.shape import to_shape
 
 from server.extensions import db
 from server.models import Enterprise, Person, User
+from tests.integration.helpers import bearer
 from tests.integration.test_casework import Desk
 
 QINGSHAN = "320481101"
@@ -321,3 +322,85 @@ def test_a_complainant_who_comes_back_through_the_phones_joins_the_rosters(demo_
     added = [e for e in after if e["subject_key"] not in before]
     assert [e["category"] for e in added] == ["repeat_complainant"]
     assert added[0]["phone"] == "139****2222"
+
+
+def test_a_person_added_changed_and_removed_by_the_desk_or_a_phone_moves_the_roster_alike(
+    demo_app, demo_client
+):
+    """The same registry use case behind POST/DELETE /people and a phone's person mutations:
+    after each step the round's roster holds the two people the same way."""
+    desk = Desk(demo_app, demo_client)
+    planned = _round_under_way(desk)
+    url = f"/outreach/rounds/{planned['id']}/roster?page_size=500"
+
+    def entry(subject: str) -> dict | None:
+        found = [
+            e for e in desk.call("qs_staff", "GET", url)["items"] if e["subject_key"] == subject
+        ]
+        assert len(found) <= 1
+        return found[0] if found else None
+
+    def alike(entry: dict | None) -> tuple | None:  # what a reader of the roster sees of it
+        if entry is None:
+            return None
+        return (entry["station_id"], entry["category"], entry["enter"], entry["status"],
+                entry["assigned_to"] is not None, bool(entry["reason"]))  # fmt: skip
+
+    # created: at the desk, and on a phone (synced)
+    person = {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [119.931, 31.701]},
+        "properties": {"ref": "DESK-1", "name": "人大代表甲", "category": "deputy",
+                       "phone": "18800000011", "address": "青山镇3号"},
+    }  # fmt: skip
+    created = desk.call("officer", "POST", "/people", person, status=201)
+    phone = desk.phone("qs_inspector")
+    uid = phone.create(
+        "person",
+        {"name": "人大代表乙", "category": "deputy", "phone": "18800000012",
+         "address": "青山镇4号", "location": {"type": "Point", "coordinates": [119.932, 31.702]}},
+    )  # fmt: skip
+    phone.sync()
+    by_desk, by_phone = entry("person:DESK-1"), entry(f"person:{uid}")
+    assert by_desk is not None and by_desk["status"] == "due"
+    assert alike(by_phone) == alike(by_desk)
+
+    # changed on the phone: the roster follows at once
+    phone.update("person", uid, {"category": "conduct_supervisor"})
+    phone.sync()
+    assert entry(f"person:{uid}")["category"] == "conduct_supervisor"
+
+    # removed: at the desk, and on the phone
+    officer = bearer(desk.token("officer"))
+    removed = demo_client.delete(f"/api/v1/people/{created['id']}", headers=officer)
+    assert removed.status_code == 204
+    phone.delete("person", uid)
+    phone.sync()
+    gone_desk, gone_phone = entry("person:DESK-1"), entry(f"person:{uid}")
+    assert gone_desk is None or gone_desk["status"] == "dropped"
+    # (the phone's person became a conduct supervisor above, who is visited elsewhere)
+    same = {"category": "deputy", "enter": gone_desk and gone_desk["enter"]}
+    assert alike(gone_phone and {**gone_phone, **same}) == alike(gone_desk)
+    # and phones drop both at their next pull
+    other = desk.phone("qs_inspector2")
+    other.sync()
+    names = {r["name"] for r in other.records("person").values()}
+    assert "人大代表甲" not in names and "人大代表乙" not in names
+
+
+def test_only_those_who_write_people_may_remove_them(demo_app, demo_client):
+    desk = Desk(demo_app, demo_client)
+    with demo_app.app_context():
+        qingshan = (
+            db.session.execute(
+                sa.select(Person.id).where(Person.ref.like("P-%")).order_by(Person.id)
+            )
+            .scalars()
+            .first()
+        )
+    refused = demo_client.delete(
+        f"/api/v1/people/{qingshan}", headers=bearer(desk.token("qs_inspector"))
+    )
+    assert refused.status_code == 403
+    officer = bearer(desk.token("officer"))
+    assert demo_client.delete("/api/v1/people/2147483647", headers=officer).status_code == 404

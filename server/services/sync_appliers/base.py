@@ -176,10 +176,17 @@ class Applier:
             current = adapter.merge_fields(adapter.to_wire(row))
             if delete_conflicts(base, current):
                 return keep_delete_vs_update(push.actor, m, row, base, current, adapter)
+        station_id = row.station_id
+        self.remove(push, row, uid)
+        return Outcome(m, "applied", station_id=station_id)
+
+    def remove(self, push: PushContext, row: Any, uid: str) -> None:
+        """The row goes, a tombstone takes its place in the pull (an entity with a use case
+        of its own for this overrides it)."""
         db.session.add(
             SyncTombstone(
                 sync_seq=push.seq(),
-                entity=entity,
+                entity=self.entity,
                 record_uid=uid,
                 station_id=row.station_id,
                 reason="deleted",
@@ -188,7 +195,6 @@ class Applier:
         )
         db.session.delete(row)
         db.session.flush()
-        return Outcome(m, "applied", station_id=row.station_id)
 
 
 def _only_mine_since(push: PushContext, entity: str, uid: str, base_version: int) -> bool:

@@ -56,7 +56,7 @@ class ComplaintApplier(Applier):
         flag_complaint_time(row, m.get("captured_at"), push.now, push.spatial)
         register_from_device(row, values, push.actor, push.now, push.seq)
         # a complainant who came back joins the must-visit rosters (see BatchProcessor.process)
-        push.complainant_seen = push.complainant_seen or bool(values.get("complainant_phone"))
+        push.rosters_changed = push.rosters_changed or bool(values.get("complainant_phone"))
         return self.applied(push, m, row)
 
     def check_update(self, push: PushContext, row: Any, changed: dict[str, Any]) -> Any:

@@ -1,7 +1,8 @@
 """Someone who must be visited each outreach round (五个必访: a deputy, a conduct supervisor,
 a resident near a new project…), created, edited or deleted in the field. Edits merge field by
-field and deletes leave a tombstone (the generic
-:class:`~server.services.sync_appliers.base.Applier`); a new person belongs to the device's
+field (the generic :class:`~server.services.sync_appliers.base.Applier`) and deletes are the
+registry's own (:func:`server.services.registry.delete_record`); any change refreshes the rosters
+of the rounds under way once per push, as the desk's writes do; a new person belongs to the device's
 station, or for a county-level device to the station whose area holds the given location.
 """
 
@@ -11,6 +12,7 @@ from typing import Any
 
 from server.extensions import db
 from server.models import Person
+from server.services.registry import delete_record
 from server.services.sync_appliers.base import Applier
 from server.services.sync_entities import point_in
 from server.services.sync_push_context import PushContext
@@ -45,4 +47,13 @@ class PersonApplier(Applier):
         )
         db.session.add(row)
         db.session.flush()
+        push.rosters_changed = True  # who must be visited follows the registry
         return self.applied(push, m, row)
+
+    def updated(self, push: PushContext, row: Any, changed: dict[str, Any]) -> None:
+        push.rosters_changed = True
+
+    def remove(self, push: PushContext, row: Any, uid: str) -> None:
+        """The same use case as the desk's ``DELETE /people/<id>``."""
+        delete_record("people", row, sync_seq=push.seq(), origin_device_id=push.actor.device_id)
+        push.rosters_changed = True
