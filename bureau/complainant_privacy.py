@@ -25,6 +25,9 @@ from bureau.deadlines import aware
 
 __all__ = [
     "AUDITED_ROLES",
+    "COMPLAINANT_FIELDS",
+    "withhold_identity",
+    "withhold_value",
     "complainant_read_event",
     "handles_case",
     "mask_phone",
@@ -92,6 +95,29 @@ def mask_phone(phone: str | None) -> str | None:
     if len(digits) <= 7:
         return "*" * len(digits)
     return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
+
+
+#: the fields of a synced complaint (and of its mutations) that say who complained
+COMPLAINANT_FIELDS: tuple[str, ...] = ("complainant_name", "complainant_phone")
+
+
+def withhold_value(field: str, value: object) -> object:
+    """One field's value as a review list shows it: a name withheld, a phone masked."""
+    if field == "complainant_name":
+        return None
+    if field == "complainant_phone":
+        return mask_phone(value) if isinstance(value, str) else None
+    return value
+
+
+def withhold_identity(fields: object) -> object:
+    """A complaint's fields where no case decides who may see its complainant — a rejected or
+    held mutation's payload, a conflict or merge under review — with the name withheld and the
+    phone masked for everyone: the case page, once there is a case, is where its handlers read
+    them (and leaders' reads are audited). Anything that is not a mapping passes unchanged."""
+    if not isinstance(fields, dict):
+        return fields
+    return {name: withhold_value(name, value) for name, value in fields.items()}
 
 
 def redact(actor: Actor | None, case: Case) -> dict[str, object]:

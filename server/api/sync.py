@@ -12,6 +12,7 @@ from flask_smorest import abort
 from sqlalchemy.orm import load_only
 
 from bureau.access import Action, authorize
+from bureau.complainant_privacy import withhold_identity, withhold_value
 from bureau.errors import Forbidden
 from schemas.sync import (
     BatchListArgs,
@@ -185,7 +186,7 @@ def conflicts(args):
     query = sa.select(SyncConflict).where(SyncConflict.status == args["status"])
     query = _review_scope(query, SyncConflict).order_by(SyncConflict.id)
     rows, page = paginate(query, page=args["page"], size=args["page_size"])
-    return {"items": rows, "page": page}
+    return {"items": [_conflict_out(row) for row in rows], "page": page}
 
 
 @blp.post("/conflicts/<int:conflict_id>/resolve")
@@ -199,7 +200,7 @@ def resolve(data, conflict_id: int):
         raise Forbidden("Resolving conflicts is for officers, leaders and station staff.")
     conflict = resolve_conflict(device_actor(), conflict_id, data["choice"], data.get("value"))
     db.session.flush()
-    return conflict
+    return _conflict_out(conflict)
 
 
 @blp.get("/merges")
@@ -218,7 +219,31 @@ def _mutation_list(outcome: str, args):
     query = sa.select(SyncMutation).where(SyncMutation.outcome == outcome)
     query = _review_scope(query, SyncMutation).order_by(SyncMutation.id.desc())
     rows, page = paginate(query, page=args["page"], size=args["page_size"])
-    return {"items": rows, "page": page}
+    return {"items": [_without_identity(row) for row in rows], "page": page}
+
+
+def _without_identity(mutation: SyncMutation) -> dict:
+    """A kept mutation as the review lists show it: its payload's complainant withheld
+    (:func:`bureau.complainant_privacy.withhold_identity`)."""
+    payload = dict(mutation.payload or {})
+    if "fields" in payload:
+        payload["fields"] = withhold_identity(payload["fields"])
+    shown = {c.key: getattr(mutation, c.key) for c in sa.inspect(SyncMutation).column_attrs}
+    return shown | {"payload": payload}
+
+
+def _conflict_out(conflict: SyncConflict) -> dict:
+    """A conflict as reviewers see it: a complainant's name or phone withheld, as in every
+    review list (the case page shows them to the case's handlers)."""
+    shown = {c.key: getattr(conflict, c.key) for c in sa.inspect(SyncConflict).column_attrs}
+    for side in ("base", "theirs", "yours", "resolved"):
+        value = getattr(conflict, side)
+        shown[side] = (
+            withhold_identity(value)
+            if conflict.field == "*"
+            else withhold_value(conflict.field, value)
+        )
+    return shown
 
 
 @blp.get("/quarantine")

@@ -78,3 +78,18 @@ def test_redaction():
     anonymous = redact(OFFICER, replace(CASE, complainant=Complainant()))
     assert anonymous["anonymous"] is True and anonymous["name"] is None
     assert mask_phone("12369") == "*****" and mask_phone(None) is None
+
+
+def test_review_lists_withhold_the_name_and_mask_the_phone_for_everyone() -> None:
+    from bureau.complainant_privacy import withhold_identity, withhold_value
+
+    fields = {"description": "气味", "complainant_name": "陈女士",
+              "complainant_phone": "13812341111"}  # fmt: skip
+    assert withhold_identity(fields) == {
+        "description": "气味",
+        "complainant_name": None,
+        "complainant_phone": "138****1111",
+    }
+    assert withhold_value("complainant_phone", 42) is None
+    assert withhold_value("description", "x") == "x"
+    assert withhold_identity(["not", "a", "mapping"]) == ["not", "a", "mapping"]
