@@ -1,8 +1,9 @@
 """One JSON error envelope for every failure: ``{code, status, message, errors}``.
 
-``code`` is a stable machine-readable word (``invalid_input``, ``unauthorized``…), ``status`` the
-HTTP status, ``message`` a sentence for a person and ``errors`` maps each offending field (a
-dotted path such as ``properties.credit_code``) to its reasons. A few answers add members of
+``code`` is a stable machine-readable word (``invalid_input``, ``unauthorized``…) from the error
+catalogue (:mod:`errorcodes`, listed in ``docs/errors.md``), ``status`` the HTTP status,
+``message`` a sentence for a person and ``errors`` maps each offending field (a dotted path such
+as ``properties.credit_code``) to its reasons. A few answers add members of
 their own beside those four (a photo chunk at the wrong offset: the photo's status). Domain and
 geometry errors know nothing of Flask; this module is where they meet HTTP.
 
@@ -23,25 +24,10 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from bureau.errors import DomainError
+from errorcodes import generic_code
 from gis.errors import GeometryError
 from schemas.common import ErrorEnvelope
 from server.extensions import db
-
-HTTP_CODES = {
-    400: "bad_request",
-    401: "unauthorized",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    409: "conflict",
-    410: "gone",
-    413: "payload_too_large",
-    415: "unsupported_media_type",
-    422: "invalid_input",
-    429: "too_many_requests",
-    500: "internal_error",
-    503: "unavailable",
-}
 
 
 def envelope(
@@ -55,7 +41,7 @@ def envelope(
 ):
     body = {
         **(extra or {}),
-        "code": code or HTTP_CODES.get(status, "error"),
+        "code": code or generic_code(status),
         "status": status,
         "message": message,
         "errors": dict(errors or {}),
@@ -155,7 +141,7 @@ def register(app: Flask) -> None:
         db.session.rollback()
         field = error.field or "geometry"
         return envelope(
-            422,
+            error.status,
             f"{field}: {error.reason}",
             code=error.code,
             errors={field: [error.reason]},
