@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Flask
 from flask.views import MethodView
-from flask_smorest import Api, Blueprint
+from flask_smorest import Api
 
 from bureau.access import Action, authorize
 from bureau.errors import Forbidden
@@ -19,7 +19,7 @@ from schemas.accounts import (
     WhoAmI,
 )
 from schemas.common import PageArgs
-from server.api.common import protected_blueprint
+from server.api.common import ApiBlueprint, protected_blueprint
 from server.api.paging import paginate
 from server.auth import current_actor, current_device
 from server.extensions import db
@@ -28,8 +28,11 @@ from server.services import accounts
 
 URL = ""
 blp = protected_blueprint("accounts", __name__, "Users and devices")
-registration = Blueprint(
-    "registration", __name__, description="Device registration with a user's password"
+registration = ApiBlueprint(
+    "registration",
+    __name__,
+    description="Device registration with a user's password",
+    errors=(401,),  # bad_credentials
 )
 
 
@@ -45,6 +48,7 @@ def whoami():
 class Users(MethodView):
     @blp.arguments(PageArgs, location="query")
     @blp.response(200, UserPage)
+    @blp.errors(403)
     def get(self, args):
         """List users (administrator)."""
         authorize(current_actor(), Action.MANAGE_ACCOUNTS)
@@ -55,6 +59,7 @@ class Users(MethodView):
 
     @blp.arguments(UserSchema)
     @blp.response(201, UserSchema)
+    @blp.errors(403, 409)
     def post(self, data):
         """Create a user (administrator)."""
         authorize(current_actor(), Action.MANAGE_ACCOUNTS)
@@ -80,6 +85,7 @@ class Devices(MethodView):
 @blp.route("/devices/<int:device_id>")
 class DeviceById(MethodView):
     @blp.response(200, DeviceSchema)
+    @blp.errors(403)
     def delete(self, device_id: int):
         """Revoke a device's token: the administrator any, a user their own (e.g. a lost phone)."""
         actor = current_actor()

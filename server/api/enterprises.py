@@ -22,7 +22,7 @@ from server.models import Enterprise
 from server.services.registry import create_record
 
 URL = "/enterprises"
-blp = protected_blueprint("enterprises", __name__, "Mapped enterprises (企业)")
+blp = protected_blueprint("enterprises", __name__, "Mapped enterprises (企业)", errors=(403,))
 
 
 @blp.route("")
@@ -48,6 +48,7 @@ class Enterprises(MethodView):
 
     @blp.arguments(EnterpriseFeature)
     @blp.response(201, EnterpriseFeature)
+    @blp.errors(409)
     def post(self, feature):
         """Register an enterprise; its station is the one whose area contains it."""
         authorize(current_actor(), Action.WRITE_REGISTRY)

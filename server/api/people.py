@@ -22,7 +22,7 @@ from server.models import Person
 from server.services.registry import StationLocator, check_values, create_record
 
 URL = "/people"
-blp = protected_blueprint("people", __name__, "Must-visit people (五个必访)")
+blp = protected_blueprint("people", __name__, "Must-visit people (五个必访)", errors=(403,))
 
 
 @blp.route("")
@@ -48,6 +48,7 @@ class People(MethodView):
 
     @blp.arguments(PersonFeature)
     @blp.response(201, PersonFeature)
+    @blp.errors(409)
     def post(self, feature):
         """Add someone to the roster; the station is given or found from the location."""
         actor = current_actor()

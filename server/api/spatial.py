@@ -51,7 +51,9 @@ from server.services.spatial import (
 from server.services.sync_wire import wire_point
 
 URL = ""
-blp = protected_blueprint("spatial", __name__, "Routing, suggested enterprises and flags")
+blp = protected_blueprint(
+    "spatial", __name__, "Routing, suggested enterprises and flags", errors=(403,)
+)
 
 
 def _complaint(uid: str) -> Complaint:

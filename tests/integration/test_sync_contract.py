@@ -265,7 +265,7 @@ SYNC_ERRORS = {
     ("post", "/api/v1/sync/push"): {400, 403, 409, 413, 422},
     ("get", "/api/v1/sync/pull"): {410, 422},
     ("get", "/api/v1/sync/conflicts"): {403, 422},
-    ("post", "/api/v1/sync/conflicts/{conflict_id}/resolve"): {403, 404, 409, 422},
+    ("post", "/api/v1/sync/conflicts/{conflict_id}/resolve"): {400, 403, 404, 409, 413, 422},
     ("get", "/api/v1/sync/merges"): {403, 422},
     ("get", "/api/v1/sync/quarantine"): {403, 422},
     ("get", "/api/v1/sync/held"): {403, 422},
