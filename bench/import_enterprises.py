@@ -19,8 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from bureau.demo_county import build_demo_county, make_enterprise_csv
 from bureau.importing import read_rows
+from demo.county import build_demo_county, make_enterprise_csv
 from gis.geometry import to_ewkt
 
 RAW_TABLE = "bench_raw_enterprise"

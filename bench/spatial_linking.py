@@ -5,7 +5,7 @@
 
 On each backend (a throwaway PostGIS cluster, and the embedded SpatiaLite file) it loads the
 demo county's stations and projects, ``--enterprises`` generated enterprises and
-``--complaints`` complaints (:func:`bureau.demo_county.spatial_workload`), then measures, in
+``--complaints`` complaints (:func:`demo.county.spatial_workload`), then measures, in
 the same run:
 
 * the baseline: a hand-written join of the same data that finds every (complaint, enterprise)
@@ -74,13 +74,14 @@ def _baseline_sql(dialect: str, rules) -> tuple[str, str]:
 def load(app, enterprises: int, complaints: int) -> None:
     import sqlalchemy as sa
 
-    from bureau.demo_county import build_demo_county, spatial_workload
+    from demo.county import build_demo_county, spatial_workload
     from gis.wkt import point_ewkt
     from server.bulk import insert_rows
     from server.extensions import db
     from server.migrate import upgrade
     from server.models import Complaint
-    from server.services.registry import StationLocator, write_records
+    from server.services.registry import write_records
+    from server.services.station_locator import StationLocator
 
     county = build_demo_county(SEED)
     firms, seeds = spatial_workload(SEED, enterprises, complaints)
@@ -126,7 +127,7 @@ def route_all() -> int:
 
     from server.extensions import db
     from server.models import Complaint
-    from server.services.registry import StationLocator
+    from server.services.station_locator import StationLocator
 
     locator = StationLocator.load()
     rows = db.session.execute(

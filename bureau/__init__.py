@@ -3,8 +3,8 @@
 What a county environmental protection bureau (环保局) decides, written so that it can be read
 and tested without an application: who may see and change what (:mod:`bureau.access`), what a
 valid registry record is (:mod:`bureau.registry`, :mod:`bureau.credit_code`,
-:mod:`bureau.vocabulary`), how import files are read (:mod:`bureau.importing`), and a synthetic
-county for demos (:mod:`bureau.demo_county`). Spatial rules that need the bureau's codes: which
+:mod:`bureau.vocabulary`) and how import files are read (:mod:`bureau.importing`) (the synthetic
+demo county lives apart, in :mod:`demo`). Spatial rules that need the bureau's codes: which
 desk a complaint category goes to (:mod:`bureau.scope`), the default linking radii and fit
 tables (:mod:`bureau.linking_defaults`), and the flags a complaint gets from what lies around
 it (:mod:`bureau.complaint_flags`). Casework: the case snapshot (:mod:`bureau.cases`), its clocks

@@ -109,7 +109,8 @@ _ERRORS = [
             409,
             "The request clashes with what is stored: a natural key already taken (a station "
             "code, a credit code, a username), a proposal or conflict already decided, a photo "
-            "chunk that does not start where the upload stands (with the photo's status).",
+            "chunk that does not start where the upload stands (with the photo's status), or a "
+            "change saved at the same time as this one (nothing was saved: reload and retry).",
         ),
         (
             "payload_too_large",
@@ -150,6 +151,12 @@ _ERRORS = [
             "bad_credentials",
             401,
             "Device registration with an unknown username, a wrong password or a deactivated user.",
+        ),
+        (
+            "too_many_attempts",
+            429,
+            "Too many wrong passwords lately for this username or from this address; try again "
+            "after `Retry-After` seconds.",
         ),
     ),
     *_table(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from gis.errors import (
     COORDINATES_OUT_OF_RANGE,
@@ -24,15 +24,20 @@ from gis.errors import (
     GeometryError,
 )
 
-if TYPE_CHECKING:
-    from gis.bbox import BBox
-
 #: The SRID everything is stored in: WGS-84 longitude/latitude.
 WGS84_SRID = 4326
 
 #: Largest GPS accuracy radius accepted, in metres.  Beyond this the "fix" is a cell-tower or
 #: country-level guess that says nothing about where the inspector stood.
 MAX_ACCURACY_M = 100_000.0
+
+
+class Area(Protocol):
+    """What :func:`validate_lonlat` needs of a service area: whether it holds a point (its
+    ``str()`` names it in messages). A :class:`gis.bbox.BBox` is one; typed structurally, since
+    ``gis.bbox`` itself builds on this module."""
+
+    def contains(self, lon: float, lat: float) -> bool: ...
 
 
 def is_number(value: Any) -> bool:
@@ -50,7 +55,7 @@ def validate_lonlat(
     lat: Any,
     *,
     field: str = "coordinates",
-    service_area: BBox | None = None,
+    service_area: Area | None = None,
 ) -> tuple[float, float]:
     """Return ``(lon, lat)`` as plain floats, or raise :class:`GeometryError`.
 

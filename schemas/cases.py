@@ -11,7 +11,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from schemas.common import PageArgs, PageInfo
-from schemas.fields import UTCDateTime
+from schemas.fields import Day, UTCDateTime
 
 _TEXT = validate.Length(max=4000)
 
@@ -43,9 +43,10 @@ class ComplainantIn(ma.Schema):
 class IntakeIn(ma.Schema):
     channel = fields.String(
         required=True,
+        validate=validate.Length(max=32),
         metadata={"description": "hotline_12369 | letter | visit | online | outreach | referral"},
     )
-    category = fields.String(required=True)
+    category = fields.String(required=True, validate=validate.Length(max=32))
     description = fields.String(required=True, validate=validate.Length(min=1, max=4000))
     location = fields.Dict(
         load_default=None,
@@ -286,9 +287,15 @@ class LeaderCaseOut(ma.Schema):
     grounds = fields.List(fields.String())
 
 
+class LeaderArgs(PageArgs):
+    station = fields.String(metadata={"description": "station code, or 'county' for the desk"})
+    at = UTCDateTime(metadata={"description": "evaluate at this time (default: now)"})
+
+
 class LeaderListOut(ma.Schema):
     at = UTCDateTime()
     items = fields.List(fields.Nested(LeaderCaseOut))
+    page = fields.Nested(PageInfo)
 
 
 class StatisticsArgs(ma.Schema):
@@ -300,7 +307,7 @@ class StatisticsArgs(ma.Schema):
 
 
 class ReceptionDayIn(ma.Schema):
-    day = fields.Date(required=True)
+    day = Day(required=True)
     leader = fields.String(required=True, metadata={"description": "the leader's username"})
     station = fields.String(load_default=None, allow_none=True)
     place = fields.String(required=True, validate=validate.Length(min=1, max=200))
@@ -309,7 +316,7 @@ class ReceptionDayIn(ma.Schema):
 
 class ReceptionDayOut(ma.Schema):
     id = fields.Integer()
-    day = fields.Date()
+    day = Day()
     leader_id = fields.Integer()
     station_id = fields.Integer(allow_none=True)
     place = fields.String()
@@ -325,8 +332,8 @@ class ReceptionDayPage(ma.Schema):
 
 
 class ReceptionDayArgs(PageArgs):
-    day_from = fields.Date()
-    day_to = fields.Date()
+    day_from = Day()
+    day_to = Day()
 
 
 class RepeatArgs(PageArgs):

@@ -50,16 +50,41 @@ def _geometry_field_to_properties(self, field, **kwargs):
     return {}
 
 
+#: the years a timestamp may name: the bureau's records and clocks live well inside them, and
+#: outside them date arithmetic (a deadline, a zone shift of year 1 or 9999) overflows
+YEARS = (1900, 2100)
+
+
 class UTCDateTime(ma.fields.AwareDateTime):
-    """ISO-8601 with a zone on the wire, always UTC on the way out."""
+    """ISO-8601 with a zone on the wire, always UTC on the way out; years 1900–2100."""
 
     def __init__(self, **kwargs):
         super().__init__(format="iso", default_timezone=UTC, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            parsed = super()._deserialize(value, attr, data, **kwargs)
+            in_utc = parsed.astimezone(UTC)
+        except OverflowError as error:
+            raise ma.ValidationError(f"must lie within the years {YEARS[0]}–{YEARS[1]}") from error
+        if not YEARS[0] <= in_utc.year <= YEARS[1]:
+            raise ma.ValidationError(f"must lie within the years {YEARS[0]}–{YEARS[1]}")
+        return parsed
 
     def _serialize(self, value: datetime | None, attr, obj, **kwargs):
         if value is None:
             return None
         return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+class Day(ma.fields.Date):
+    """An ISO-8601 date within the years 1900–2100 (see :data:`YEARS`)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        parsed = super()._deserialize(value, attr, data, **kwargs)
+        if not YEARS[0] <= parsed.year <= YEARS[1]:
+            raise ma.ValidationError(f"must lie within the years {YEARS[0]}–{YEARS[1]}")
+        return parsed
 
 
 def register_field_docs(spec_plugin) -> None:

@@ -6,13 +6,13 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from schemas.common import PageArgs, PageInfo
-from schemas.fields import UTCDateTime
+from schemas.fields import Day, UTCDateTime
 
 
 class RoundIn(ma.Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    starts_on = fields.Date(required=True)
-    ends_on = fields.Date(required=True)
+    starts_on = Day(required=True)
+    ends_on = Day(required=True)
     stations = fields.List(
         fields.String(), required=True, metadata={"description": "station codes taking part"}
     )
@@ -35,8 +35,8 @@ class YearCheckOut(ma.Schema):
 class RoundOut(ma.Schema):
     id = fields.Integer()
     name = fields.String()
-    starts_on = fields.Date()
-    ends_on = fields.Date()
+    starts_on = Day()
+    ends_on = Day()
     stations = fields.List(fields.String())
     enters = fields.List(fields.String())
     roster_at = UTCDateTime(allow_none=True)

@@ -12,7 +12,7 @@ from marshmallow import fields, validate
 
 from bureau.vocabulary import INDUSTRIES, MUST_VISIT_CATEGORIES, POLLUTANTS, PROJECT_STATUSES
 from schemas.common import PageArgs, PageInfo
-from schemas.fields import GeoJSONGeometry, UTCDateTime
+from schemas.fields import Day, GeoJSONGeometry, UTCDateTime
 
 
 def _choice(vocabulary) -> validate.OneOf:
@@ -59,9 +59,9 @@ class ProjectProperties(_Audit):
     )
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     status = fields.String(required=True, validate=_choice(PROJECT_STATUSES))
-    approved_on = fields.Date(allow_none=True)
-    starts_on = fields.Date(allow_none=True)
-    ends_on = fields.Date(allow_none=True)
+    approved_on = Day(allow_none=True)
+    starts_on = Day(allow_none=True)
+    ends_on = Day(allow_none=True)
     developer = fields.String(allow_none=True, validate=validate.Length(max=200))
     station = fields.Nested(StationRef, dump_only=True, allow_none=True)
 

@@ -54,14 +54,20 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
     app.logger.setLevel(str(settings["LOG_LEVEL"]).upper())
     logging.getLogger("waitress").setLevel(logging.INFO)
 
+    from server import transaction
     from server.errors import FieldsyncApi
     from server.extensions import db
 
     db.init_app(app)
+    transaction.register(app)  # one commit point per request, after every other hook
     with app.app_context():
         attach_connection_hooks(db.engine)
         _check_case_clocks()
+    from server.request_guard import install_request_checks, install_url_rules
+
+    install_url_rules(app)
     api = FieldsyncApi(app)
+    install_request_checks(app, api)
 
     from server import errors
     from server.api import register_blueprints

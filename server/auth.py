@@ -20,6 +20,7 @@ from bureau.access import Actor
 from server.extensions import db
 from server.models import Device, User
 from server.models.base import utcnow
+from server.transaction import write_even_if_refused
 
 TOKEN_PREFIX = "fs_"
 #: Seen-at is refreshed at most this often, so reads don't turn into writes on every request.
@@ -30,6 +31,17 @@ _password_hasher = PasswordHasher()
 
 def hash_password(password: str) -> str:
     return _password_hasher.hash(password)
+
+
+_UNUSED_HASH: list[str] = []
+
+
+def spend_password_check(password: str) -> None:
+    """Do the work of checking ``password`` against a hash that matches nothing: what a
+    sign-in with an unknown username costs, so that it takes as long as a known one."""
+    if not _UNUSED_HASH:
+        _UNUSED_HASH.append(hash_password(secrets.token_urlsafe(16)))
+    verify_password(_UNUSED_HASH[0], password)
 
 
 def verify_password(password_hash: str, password: str) -> bool:
@@ -95,8 +107,10 @@ def authenticate_request() -> None:
         _unauthorized("The device's user account is deactivated.")
     now = utcnow()
     if last_seen_at is None or now - last_seen_at > LAST_SEEN_RESOLUTION:
-        db.session.execute(sa.update(Device).where(Device.id == device_id).values(last_seen_at=now))
-        db.session.commit()
+        # with the request's commit; a refused (4xx) request counts as seen too
+        write_even_if_refused(
+            sa.update(Device).where(Device.id == device_id).values(last_seen_at=now)
+        )
     g.device_id = device_id
     g.actor = Actor(user_id=user_id, role=role, station_id=station_id)
 

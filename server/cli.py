@@ -413,11 +413,10 @@ def sync_release_held() -> None:
     """Apply held mutations whose gap has waited longer than FIELDSYNC_SYNC_GAP_HOLD_SECONDS."""
     import sqlalchemy as sa
 
-    from server.api.common import service_area
-    from server.api.sync import sync_settings
     from server.extensions import db as database
     from server.models import Device, SyncMutation
     from server.services.sync_push import BatchProcessor, DeviceActor
+    from server.settings import service_area, sync_settings
 
     def held_count(device_id: int) -> int:
         return database.session.execute(

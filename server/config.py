@@ -45,6 +45,9 @@ _TYPED_SETTINGS: dict[str, type] = {
     "CASE_FOLLOW_UP_DAYS": int,
     "CASE_VERIFICATION_DAYS": int,
     "CASE_SOON_DAYS": int,
+    "SIGN_IN_MAX_FAILURES_PER_USERNAME": int,
+    "SIGN_IN_MAX_FAILURES_PER_ADDRESS": int,
+    "SIGN_IN_WINDOW_SECONDS": int,
 }
 
 
@@ -97,6 +100,11 @@ def defaults(instance_path: Path) -> dict[str, object]:
         "CASE_FOLLOW_UP_DAYS": 30,
         "CASE_VERIFICATION_DAYS": 7,
         "CASE_SOON_DAYS": 3,
+        # sign-in (bureau/sign_in.py): wrong passwords allowed per username and per client
+        # address within the window, then 429 with Retry-After until enough have aged out
+        "SIGN_IN_MAX_FAILURES_PER_USERNAME": 5,
+        "SIGN_IN_MAX_FAILURES_PER_ADDRESS": 20,
+        "SIGN_IN_WINDOW_SECONDS": 900,
     }
 
 

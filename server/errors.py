@@ -27,7 +27,6 @@ from bureau.errors import DomainError
 from errorcodes import ERRORS, generic_code
 from gis.errors import GeometryError
 from schemas.common import ErrorEnvelope
-from server.extensions import db
 
 
 def envelope(
@@ -97,7 +96,10 @@ class ErrorResponses(BasePlugin):
     - 401 on every operation that needs a device token (all but device registration);
     - 400 (not JSON) and 413 (over ``MAX_CONTENT_LENGTH``) on every operation with a body;
     - 404 on every operation whose path names a record (``/cases/{ref}``…);
-    - 422 on every operation with parameters or a body (by flask-smorest's ``arguments``).
+    - 409 on every operation that writes (not GET): its commit may meet a change saved at the
+      same time (:mod:`server.transaction`);
+    - 422 on every operation: its parameters and body, and any query value with a NUL
+      (:mod:`server.request_guard`).
 
     What an operation answers besides (403 where the access rules can refuse, 409, 410…) is
     declared on its blueprint or its view (:class:`server.api.common.ApiBlueprint`). 500 and
@@ -105,7 +107,7 @@ class ErrorResponses(BasePlugin):
     """
 
     def operation_helper(self, path=None, operations=None, **kwargs):
-        for operation in (operations or {}).values():
+        for method, operation in (operations or {}).items():
             statuses = set()
             if operation.get("security") != []:  # [] is public: device registration
                 statuses.add(401)
@@ -113,6 +115,9 @@ class ErrorResponses(BasePlugin):
                 statuses.update((400, 413))
             if operation.pop(LOOKUPS, True) and "{" in (path or ""):
                 statuses.add(404)
+            if method != "get":
+                statuses.add(409)
+            statuses.add(422)
             responses = operation.setdefault("responses", {})
             for status in sorted(statuses):
                 if status not in responses and str(status) not in responses:
@@ -167,14 +172,22 @@ class FieldsyncApi(Api):
 
 
 def register(app: Flask) -> None:
+    """The handlers only answer: an error answer is what makes the commit point
+    (:mod:`server.transaction`) roll the request's writes back."""
+
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):
-        db.session.rollback()
-        return envelope(error.status, error.message, code=error.code, errors=error.errors)
+        wait = getattr(error, "retry_after_seconds", None)  # e.g. the sign-in limit's 429
+        return envelope(
+            error.status,
+            error.message,
+            code=error.code,
+            errors=error.errors,
+            headers={"Retry-After": str(wait)} if wait else None,
+        )
 
     @app.errorhandler(GeometryError)
     def geometry_error(error: GeometryError):
-        db.session.rollback()
         field = error.field or "geometry"
         return envelope(
             error.status,
@@ -185,12 +198,10 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(OperationalError)
     def database_unavailable(error: OperationalError):
-        db.session.rollback()
         current_app.logger.exception("database error")
         return envelope(503, "The database is not available right now; try again later.")
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
-        db.session.rollback()
         current_app.logger.exception("unhandled error")
         return envelope(500, "An unexpected error occurred; it has been logged.")

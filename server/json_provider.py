@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
 from flask.json.provider import DefaultJSONProvider
+
+from server.json_input import load_json
 
 
 class FieldsyncJSONProvider(DefaultJSONProvider):
@@ -21,4 +22,4 @@ class FieldsyncJSONProvider(DefaultJSONProvider):
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
         if kwargs:  # a caller asking for the standard library's options gets them
             return super().loads(s, **kwargs)
-        return orjson.loads(s)
+        return load_json(s)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, current_app, request
 from flask.views import MethodView
 from flask_smorest import Api
 
@@ -19,20 +19,21 @@ from schemas.accounts import (
     WhoAmI,
 )
 from schemas.common import PageArgs
-from server.api.common import ApiBlueprint, protected_blueprint
+from server.api.common import protected_blueprint, public_blueprint
 from server.api.paging import paginate
 from server.auth import current_actor, current_device
 from server.extensions import db
 from server.models import Device, User
 from server.services import accounts
+from server.services.sign_in import limits_from
 
 URL = ""
 blp = protected_blueprint("accounts", __name__, "Users and devices")
-registration = ApiBlueprint(
+registration = public_blueprint(
     "registration",
     __name__,
-    description="Device registration with a user's password",
-    errors=(401,),  # bad_credentials
+    "Device registration with a user's password",
+    errors=(401, 429),  # bad_credentials; too many wrong passwords (sign-in limits)
 )
 
 
@@ -64,7 +65,7 @@ class Users(MethodView):
         """Create a user (administrator)."""
         authorize(current_actor(), Action.MANAGE_ACCOUNTS)
         user = accounts.add_user(**data)
-        db.session.commit()
+        db.session.flush()
         return user
 
 
@@ -98,7 +99,7 @@ class DeviceById(MethodView):
                     "Only the administrator may revoke another user's device."
                 ) from error
         device = accounts.revoke_device(device_id)
-        db.session.commit()
+        db.session.flush()
         return device
 
 
@@ -109,9 +110,13 @@ class DeviceById(MethodView):
 def register_device(data):
     """Register this device with a user's own username and password; the token is shown once."""
     device, token = accounts.register_device_with_password(
-        data["username"], data["password"], data["name"]
+        data["username"],
+        data["password"],
+        data["name"],
+        address=request.remote_addr or "unknown",
+        limits=limits_from(current_app.config["FIELDSYNC"]),
     )
-    db.session.commit()
+    db.session.flush()
     return {"device": device, "token": token}
 
 

@@ -8,14 +8,12 @@ code and changes nothing.
 
 from __future__ import annotations
 
-import re
-
 import sqlalchemy as sa
 from flask.views import MethodView
 from shapely.geometry import Point
 
-from bureau.access import Action, Actor, allowed, authorize
-from bureau.cases import Case, Complainant
+from bureau.access import Action, allowed, authorize
+from bureau.cases import Complainant
 from bureau.casework import (
     ReplyDraft,
     assign,
@@ -32,10 +30,8 @@ from bureau.complainant_privacy import (
     complainant_read_event,
     mask_phone,
     may_see_complainant,
-    redact,
 )
-from bureau.deadlines import open_deadlines, reply_compliance
-from bureau.errors import InvalidInput, NotFound
+from bureau.errors import InvalidInput
 from bureau.supervision import record_escalation
 from schemas.cases import (
     AssignIn,
@@ -57,7 +53,8 @@ from schemas.cases import (
     ResolveCaseIn,
     VerificationIn,
 )
-from server.api.common import protected_blueprint, service_area, station_id_for_code
+from server.api.case_files import case_out, case_scope, case_summary, find_case, station_filter
+from server.api.common import protected_blueprint, user_named, usernames
 from server.api.paging import paginate, paginate_list
 from server.auth import current_actor
 from server.extensions import db
@@ -67,10 +64,8 @@ from server.models import (
     ComplaintCase,
     Person,
     ReceptionDay,
-    User,
 )
 from server.models.base import utcnow
-from server.services.accounts import find_user
 from server.services.casework import (
     CaseIntake,
     actor_of,
@@ -82,8 +77,8 @@ from server.services.casework import (
     save_step,
 )
 from server.services.outreach import refresh_current_rosters
-from server.services.registry import StationLocator
-from server.services.sync_wire import wire_point
+from server.services.station_locator import StationLocator
+from server.settings import service_area
 from sync.entities import Context, FieldProblem, point
 
 URL = ""
@@ -91,143 +86,11 @@ blp = protected_blueprint(
     "cases", __name__, "Casework: intake, the five replies, supervision", errors=(403,)
 )
 
-COUNTY = "county"
-_UID = re.compile(r"^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$")
-
-
-# --- lookups -----------------------------------------------------------------------------------
-
-
-def station_filter(code: str | None) -> int | None:
-    """A station code, or ``county`` for the county desk (no station)."""
-    if code is None or code == COUNTY:
-        return None
-    return station_id_for_code(code)
-
-
-def case_scope(args: dict) -> list[sa.ColumnElement[bool]]:
-    """Conditions for the cases of the station asked (``county``: the county desk), or of the
-    account's own station, or none for a county account; after checking it may read them."""
-    actor = current_actor()
-    if "station" in args:
-        station_id, chosen = station_filter(args["station"]), True
-    else:
-        station_id, chosen = actor.station_id, actor.station_id is not None
-    authorize(actor, Action.READ_CASES, station_id=station_id)
-    if not chosen:
-        return []
-    column = Complaint.station_id
-    return [column.is_(None) if station_id is None else column == station_id]
-
-
-def user_named(username: str, field: str) -> User:
-    """The active user named in a request's ``field``: an unknown one is bad input (422)."""
-    try:
-        user = find_user(username)
-    except NotFound:
-        user = None
-    if user is None or not user.is_active:
-        raise InvalidInput(
-            f"No active user is called {username!r}.", errors={field: ["unknown user"]}
-        )
-    return user
-
-
-def usernames(ids) -> dict[int, str]:
-    ids = sorted({i for i in ids if i is not None})
-    if not ids:
-        return {}
-    return dict(db.session.execute(sa.select(User.id, User.username).where(User.id.in_(ids))).all())
-
-
-def find_case(ref: str) -> tuple[Complaint, ComplaintCase, Case]:
-    """A case by its complaint's record id (uid) or its case number."""
-    ref = ref.strip()
-    condition = Complaint.uid == ref.lower() if _UID.match(ref) else ComplaintCase.number == ref
-    found = load_cases([condition], all_events=True)
-    if not found:
-        raise NotFound(f"No case has the id or number {ref}.")
-    return found[0]
-
 
 def draft(data: dict | None) -> ReplyDraft | None:
     if data is None:
         return None
     return ReplyDraft(method=data.get("method"), text=data.get("text") or "", at=data.get("at"))
-
-
-# --- rendering ---------------------------------------------------------------------------------
-
-
-def deadlines_out(case: Case, now) -> list[dict]:
-    return [
-        {"kind": kind, "due": due, "overdue": due < now}
-        for kind, due in open_deadlines(case, case_clocks()).items()
-    ]
-
-
-def case_summary(complaint: Complaint, case: Case, now) -> dict:
-    return {
-        "id": complaint.uid,
-        "number": case.number,
-        "status": case.status,
-        "channel": case.channel,
-        "category": case.category,
-        "station_id": case.station_id,
-        "received_at": case.received_at,
-        "received_by": case.received_by,
-        "assignee_id": case.assignee_id,
-        "accountable_id": case.accountable_id,
-        "resolution_due": case.resolution_due,
-        "deadlines": deadlines_out(case, now),
-    }
-
-
-def case_out(complaint: Complaint, file: ComplaintCase, case: Case, actor: Actor) -> dict:
-    """The case file as ``actor`` may see it; a leader's or auditor's sight of the
-    complainant's identity is written to the audit log (committed with the request)."""
-    now = utcnow()
-    read = complainant_read_event(actor, case, now, "case file")
-    if read is not None:
-        append_audit([read], number=case.number)
-    return {
-        **case_summary(complaint, case, now),
-        "description": case.description,
-        "address": complaint.address,
-        "location": wire_point(complaint.location) if complaint.location is not None else None,
-        "desk": complaint.desk,
-        "source": case.source,
-        "classification": case.classification,
-        "acceptance_due": case.acceptance_due,
-        "accepted_at": case.accepted_at,
-        "assigned_at": case.assigned_at,
-        "resolved_at": case.resolved_at,
-        "closed_at": case.closed_at,
-        "reopened_at": case.reopened_at,
-        "reopen_count": case.reopen_count,
-        "referred_to": case.referred_to,
-        "enterprise_id": case.enterprise_id,
-        "important": case.important,
-        "bypass": case.bypass,
-        "collective": case.collective,
-        "rebound": case.rebound,
-        "extension": file.extension,
-        "rectification": file.rectification,
-        "escalations": [
-            {
-                "grounds": list(e.grounds),
-                "leader_id": e.leader_id,
-                "decision": e.decision,
-                "decided_at": e.decided_at.isoformat(),
-            }
-            for e in case.escalations
-        ],
-        "replies": list(case.replies),
-        "reply_compliance": reply_compliance(case, now, case_clocks()),
-        "complainant": redact(actor, case),
-        "reception_day_id": file.reception_day_id,
-        "raised_in_visit": file.raised_in_visit,
-    }
 
 
 def run_step(ref: str, rule, action: Action = Action.HANDLE_CASES) -> dict:
@@ -239,7 +102,7 @@ def run_step(ref: str, rule, action: Action = Action.HANDLE_CASES) -> dict:
     step = rule(case, actor, utcnow())
     save_step(complaint, file, case, step)
     out = case_out(complaint, file, step.case, actor)
-    db.session.commit()
+    db.session.flush()
     return out
 
 
@@ -350,7 +213,7 @@ class Cases(MethodView):
         refresh_current_rosters()  # a complainant who came back joins the must-visit roster
         _complaint, file, case = find_case(complaint.uid)
         out = case_out(complaint, file, case, actor)
-        db.session.commit()
+        db.session.flush()
         return out
 
 
@@ -390,7 +253,7 @@ def repeat_complainants(args):
                 "person_ids": list(repeat.person_ids),
             }
         )
-    db.session.commit()
+    db.session.flush()
     return {"items": items, "page": page}
 
 
@@ -403,7 +266,7 @@ def case_file(ref: str):
     actor = current_actor()
     authorize(actor, Action.READ_CASES, station_id=complaint.station_id)
     out = case_out(complaint, file, case, actor)
-    db.session.commit()
+    db.session.flush()
     return out
 
 

@@ -1,24 +1,26 @@
-"""Helpers the registry views share: bbox filters, lookups, record building from a Feature."""
+"""Helpers the views share: bbox filters, lookups (stations, users), record building from a
+Feature."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
-import orjson
 import sqlalchemy as sa
-from flask import current_app
 from flask_smorest import Blueprint
 from webargs.core import missing, parse_json
 from webargs.flaskparser import FlaskParser, is_json_request
 
 from bureau.errors import InvalidInput, NotFound
-from gis.geometry import BBox, parse_bbox
+from gis.geometry import parse_bbox
 from gis.spatial_sql import intersects_bbox
 from server.auth import authenticate_request
 from server.errors import LOOKUPS, response_name
 from server.extensions import db
-from server.models import Station
+from server.json_input import load_json
+from server.models import Station, User
+from server.services.accounts import find_user
+from server.settings import service_area
 
 
 class BodyParser(FlaskParser):
@@ -32,9 +34,9 @@ class BodyParser(FlaskParser):
             return missing
         data = req.get_data(cache=True)
         try:
-            return orjson.loads(data)
-        except orjson.JSONDecodeError:
-            return parse_json(data)
+            return load_json(data)  # NUL, lone surrogates, nesting: 422 naming the field
+        except ValueError:
+            return parse_json(data)  # webargs' own 400 for what is not JSON
 
 
 BODY_PARSER = BodyParser()
@@ -46,7 +48,7 @@ class ApiBlueprint(Blueprint):
 
     What follows from an operation's shape is documented for all of them at once
     (:class:`server.errors.ErrorResponses`: 401 with a token, 400/413 with a body, 404 with a
-    path naming a record, 422 with arguments). Beside that:
+    path naming a record, 409 when it writes, 422). Beside that:
 
     - ``errors``: the statuses every operation of the blueprint can answer (``(403,)`` when
       each of its views asks :mod:`bureau.access`);
@@ -87,6 +89,16 @@ def documents_errors(blueprint: ApiBlueprint):
     return blueprint.errors
 
 
+def public_blueprint(
+    name: str, import_name: str, description: str, *, errors: tuple[int, ...] = ()
+) -> ApiBlueprint:
+    """A blueprint open without a token; its bodies are read as every other one's; ``errors``
+    as for :class:`ApiBlueprint`."""
+    blueprint = ApiBlueprint(name, import_name, description=description, errors=errors)
+    blueprint.ARGUMENTS_PARSER = BODY_PARSER
+    return blueprint
+
+
 def protected_blueprint(
     name: str,
     import_name: str,
@@ -103,10 +115,6 @@ def protected_blueprint(
     blueprint.ARGUMENTS_PARSER = BODY_PARSER
     blueprint.before_request(authenticate_request)
     return blueprint
-
-
-def service_area() -> BBox:
-    return parse_bbox(current_app.config["FIELDSYNC"]["SERVICE_AREA_BBOX"], "SERVICE_AREA_BBOX")
 
 
 def bbox_filter(query: sa.Select, column, text: str | None) -> sa.Select:
@@ -149,3 +157,23 @@ def record_from_feature(build: Callable[..., Any], feature: dict) -> Any:
                 for name, reasons in error.errors.items()
             },
         ) from error
+
+
+def user_named(username: str, field: str) -> User:
+    """The active user named in a request's ``field``: an unknown one is bad input (422)."""
+    try:
+        user = find_user(username)
+    except NotFound:
+        user = None
+    if user is None or not user.is_active:
+        raise InvalidInput(
+            f"No active user is called {username!r}.", errors={field: ["unknown user"]}
+        )
+    return user
+
+
+def usernames(ids) -> dict[int, str]:
+    ids = sorted({i for i in ids if i is not None})
+    if not ids:
+        return {}
+    return dict(db.session.execute(sa.select(User.id, User.username).where(User.id.in_(ids))).all())

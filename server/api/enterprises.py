@@ -19,6 +19,7 @@ from server.api.paging import paginate
 from server.auth import current_actor
 from server.extensions import db
 from server.models import Enterprise
+from server.services.outreach import refresh_current_rosters
 from server.services.registry import create_record
 
 URL = "/enterprises"
@@ -54,7 +55,8 @@ class Enterprises(MethodView):
         authorize(current_actor(), Action.WRITE_REGISTRY)
         record = record_from_feature(enterprise_from_mapping, feature)
         row = create_record("enterprises", record)
-        db.session.commit()
+        refresh_current_rosters()  # who must be visited follows the registry
+        db.session.flush()
         return row
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import date
 
 import sqlalchemy as sa
 from flask import Response
@@ -26,8 +27,13 @@ from schemas.outreach import (
     RoundOut,
     RoundPage,
 )
-from server.api.cases import user_named, usernames
-from server.api.common import asked_station, protected_blueprint, station_id_for_code
+from server.api.common import (
+    asked_station,
+    protected_blueprint,
+    station_id_for_code,
+    user_named,
+    usernames,
+)
 from server.api.paging import paginate
 from server.auth import current_actor
 from server.extensions import db
@@ -84,10 +90,10 @@ class Rounds(MethodView):
         authorize(current_actor(), Action.READ_CASES, station_id=current_actor().station_id)
         query = sa.select(OutreachRound)
         if "year" in args:
-            year = args["year"]
+            year = args["year"]  # dates, not text: PostgreSQL will not compare date and varchar
             query = query.where(
-                OutreachRound.starts_on >= f"{year}-01-01",
-                OutreachRound.starts_on <= f"{year}-12-31",
+                OutreachRound.starts_on >= date(year, 1, 1),
+                OutreachRound.starts_on <= date(year, 12, 31),
             )
         rows, page = paginate(
             query.order_by(OutreachRound.starts_on, OutreachRound.id),
@@ -126,7 +132,7 @@ class Rounds(MethodView):
         db.session.add(row)
         db.session.flush()
         compute_roster(row)
-        db.session.commit()
+        db.session.flush()
         return _round_out(row)
 
 
@@ -145,7 +151,7 @@ def recompute(round_id: int):
     changes while the round is under way): no entry twice, no visit lost."""
     authorize(current_actor(), Action.PLAN_OUTREACH)
     counts = compute_roster(_round(round_id))
-    db.session.commit()
+    db.session.flush()
     return counts
 
 
@@ -312,7 +318,7 @@ class Review(MethodView):
         review.note = data["note"]
         review.reviewer_id = actor.user_id
         review.reviewed_at = utcnow()
-        db.session.commit()
+        db.session.flush()
         return _review_out(visit)
 
 

@@ -19,7 +19,9 @@ from server.api.paging import paginate
 from server.auth import current_actor
 from server.extensions import db
 from server.models import Person
-from server.services.registry import StationLocator, check_values, create_record
+from server.services.outreach import refresh_current_rosters
+from server.services.registry import check_values, create_record
+from server.services.station_locator import StationLocator
 
 URL = "/people"
 blp = protected_blueprint("people", __name__, "Must-visit people (五个必访)", errors=(403,))
@@ -62,7 +64,8 @@ class People(MethodView):
         )
         authorize(actor, Action.WRITE_PEOPLE, station_id=station_id)
         row = create_record("people", record)
-        db.session.commit()
+        refresh_current_rosters()  # who must be visited follows the registry
+        db.session.flush()
         return row
 
 

@@ -14,6 +14,7 @@ from server.api.common import documents_errors, protected_blueprint
 from server.auth import current_actor
 from server.extensions import db
 from server.models import Photo, PhotoChunk
+from server.transaction import keep_writes
 from sync.entities import SHA256_HEX
 
 URL = "/photos"
@@ -124,14 +125,14 @@ def upload(sha256: str):
         if digest.hexdigest() != sha256:
             db.session.execute(sa.delete(PhotoChunk).where(PhotoChunk.sha256 == sha256))
             db.session.delete(photo)
-            db.session.commit()
+            keep_writes()  # the discard stands, though the answer is 422
             abort(
                 422,
                 message="The bytes do not match the SHA-256; the upload was discarded.",
                 errors={"sha256": ["does not match the uploaded bytes"]},
             )
         photo.complete = True
-    db.session.commit()
+    db.session.flush()
     return _status(photo, sha256)
 
 

@@ -19,6 +19,7 @@ from server.api.paging import paginate
 from server.auth import current_actor
 from server.extensions import db
 from server.models import Project
+from server.services.outreach import refresh_current_rosters
 from server.services.registry import create_record
 
 URL = "/projects"
@@ -49,7 +50,8 @@ class Projects(MethodView):
         """Register a project with its footprint (a polygon, or a point when only that is known)."""
         authorize(current_actor(), Action.WRITE_REGISTRY)
         row = create_record("projects", record_from_feature(project_from_mapping, feature))
-        db.session.commit()
+        refresh_current_rosters()  # who must be visited follows the registry
+        db.session.flush()
         return row
 
 

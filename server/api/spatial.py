@@ -26,7 +26,7 @@ from schemas.spatial import (
     RouteOut,
     VisitFlagArgs,
 )
-from server.api.common import asked_station, protected_blueprint, service_area, station_id_for_code
+from server.api.common import asked_station, protected_blueprint, station_id_for_code
 from server.api.paging import paginate, paginate_list
 from server.auth import current_actor
 from server.extensions import db
@@ -41,14 +41,15 @@ from server.models import (
 )
 from server.models.base import utcnow
 from server.services.casework import record_link_decision
-from server.services.registry import StationLocator
 from server.services.spatial import (
     complaint_flags,
     residents_near_new_projects,
     spatial_settings,
     suggest_enterprises,
 )
+from server.services.station_locator import StationLocator
 from server.services.sync_wire import wire_point
+from server.settings import service_area
 
 URL = ""
 blp = protected_blueprint(
@@ -174,7 +175,7 @@ class LinkDecision(MethodView):
         link.decided_at = utcnow()
         enterprise = db.session.get(Enterprise, link.enterprise_id)
         record_link_decision(complaint, link, enterprise, actor)
-        db.session.commit()
+        db.session.flush()
         return _link_out(link, enterprise)
 
 

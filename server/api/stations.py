@@ -44,7 +44,7 @@ class Stations(MethodView):
         """Create a station with its area (a polygon without self-intersections)."""
         authorize(current_actor(), Action.WRITE_REGISTRY)
         row = create_record("stations", record_from_feature(station_from_mapping, feature))
-        db.session.commit()
+        db.session.flush()
         return row
 
 

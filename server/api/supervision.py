@@ -19,6 +19,7 @@ from bureau.errors import InvalidInput, NotFound
 from bureau.lifecycle import TERMINAL_STATUSES
 from bureau.supervision import DueItem, cases_for_leaders, supervision_lists
 from schemas.cases import (
+    LeaderArgs,
     LeaderListOut,
     ReceptionDayArgs,
     ReceptionDayIn,
@@ -28,9 +29,9 @@ from schemas.cases import (
     SupervisionArgs,
     SupervisionOut,
 )
-from server.api.cases import case_scope, case_summary, station_filter, user_named, usernames
-from server.api.common import protected_blueprint
-from server.api.paging import paginate
+from server.api.case_files import case_scope, case_summary, station_filter
+from server.api.common import protected_blueprint, user_named, usernames
+from server.api.paging import paginate, paginate_list
 from server.auth import current_actor
 from server.extensions import db
 from server.models import Complaint, ComplaintCase, ReceptionDay
@@ -108,19 +109,22 @@ def supervision(args):
 
 
 @blp.get("/supervision/leaders")
-@blp.arguments(SupervisionArgs, location="query")
+@blp.arguments(LeaderArgs, location="query")
 @blp.response(200, LeaderListOut)
 def for_leaders(args):
     """Cases that must go before a leader (overdue, important, collective — five or more
-    people — or bypass) and have no leader's decision on those grounds yet."""
+    people — or bypass) and have no leader's decision on those grounds yet; in the order they
+    were received, a page at a time."""
     where = case_scope(args)
     where.append(_open())
     at = args.get("at") or utcnow()
     found = load_cases(where)
     uids = {case.case_id: complaint.uid for complaint, _f, case in found}
     listed = cases_for_leaders([case for _c, _f, case in found], at, case_clocks())
+    listed, page = paginate_list(listed, page=args["page"], size=args["page_size"])
     return {
         "at": at,
+        "page": page,
         "items": [
             {
                 "case_id": uids[case.case_id],
@@ -238,7 +242,7 @@ class ReceptionDays(MethodView):
             created_by=actor.user_id,
         )
         db.session.add(day)
-        db.session.commit()
+        db.session.flush()
         return _day_out(day, [])
 
 

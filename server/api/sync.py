@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import orjson
 import sqlalchemy as sa
-from flask import Response, current_app, g, request
+from flask import Response, g, request
 from flask.views import MethodView
 from flask_smorest import abort
 from sqlalchemy.orm import load_only
@@ -31,7 +31,7 @@ from schemas.sync import (
     ResolveIn,
     SyncConfigOut,
 )
-from server.api.common import documents_errors, protected_blueprint, service_area
+from server.api.common import documents_errors, protected_blueprint
 from server.api.paging import paginate
 from server.auth import current_actor
 from server.extensions import db
@@ -49,8 +49,9 @@ from server.services.proposals import decide as decide_on
 from server.services.proposals import wire as proposal_wire
 from server.services.spatial import spatial_settings
 from server.services.sync_conflicts import resolve_conflict
-from server.services.sync_pull import PullSettings, pull
-from server.services.sync_push import BatchProcessor, DeviceActor, Settings, limit_errors
+from server.services.sync_pull import pull
+from server.services.sync_push import BatchProcessor, DeviceActor, limit_errors
+from server.settings import pull_settings, service_area, sync_settings
 from sync.entities import CURRENT_SCHEMA_VERSION, SCHEMA_VERSIONS, describe_entities
 
 URL = "/sync"
@@ -58,24 +59,6 @@ blp = protected_blueprint("sync", __name__, "Offline sync: push, pull, conflicts
 #: the error statuses a view answers besides those its shape implies (401 with a token, 400 and
 #: 413 with a body, 404 with a record in its path, 422 with arguments: server.errors)
 errors = documents_errors(blp)
-
-
-def sync_settings() -> Settings:
-    config = current_app.config["FIELDSYNC"]
-    return Settings(
-        max_push_records=int(config["SYNC_MAX_PUSH_RECORDS"]),
-        max_push_bytes=int(config["SYNC_MAX_PUSH_BYTES"]),
-        gap_hold_seconds=float(config["SYNC_GAP_HOLD_SECONDS"]),
-        clock_skew_flag_seconds=float(config["SYNC_CLOCK_SKEW_FLAG_SECONDS"]),
-    )
-
-
-def pull_settings() -> PullSettings:
-    config = current_app.config["FIELDSYNC"]
-    return PullSettings(
-        default_limit=int(config["SYNC_PULL_DEFAULT_LIMIT"]),
-        max_limit=int(config["SYNC_PULL_MAX_LIMIT"]),
-    )
 
 
 def device_actor() -> DeviceActor:
@@ -146,7 +129,7 @@ class Push(MethodView):
             device_actor(), sync_settings(), service_area(), spatial_settings()
         )
         answer = processor.process(batch)
-        db.session.commit()
+        db.session.flush()
         return fast_json(answer)
 
 
@@ -214,7 +197,7 @@ def resolve(data, conflict_id: int):
     if actor.role not in ("admin", "officer", "leader", "station_staff"):
         raise Forbidden("Resolving conflicts is for officers, leaders and station staff.")
     conflict = resolve_conflict(device_actor(), conflict_id, data["choice"], data.get("value"))
-    db.session.commit()
+    db.session.flush()
     return conflict
 
 
@@ -329,5 +312,5 @@ def decide_proposal(proposal_id: int, decision: str):
     """Accept (apply to the registry, validated like an import) or reject a proposal."""
     authorize(current_actor(), Action.WRITE_REGISTRY)
     proposal = decide_on(proposal_id, decision == "accept", service_area=service_area())
-    db.session.commit()
+    db.session.flush()
     return proposal_wire(proposal) | {"proposal_id": proposal.id, "kind": proposal.kind}

@@ -1,6 +1,6 @@
 """ORM models. Importing this package registers every table on ``Base.metadata``."""
 
-from server.models.accounts import Device, User
+from server.models.accounts import Device, SignInFailure, User
 from server.models.base import Base
 from server.models.casework import AuditEntry, CaseEscalation, ComplaintCase, ReceptionDay
 from server.models.fieldwork import Complaint, ComplaintEvent, RegistryProposal, Visit
@@ -38,6 +38,7 @@ __all__ = [
     "Project",
     "ReceptionDay",
     "RecordHistory",
+    "SignInFailure",
     "RegistryProposal",
     "RosterEntry",
     "Station",

@@ -49,3 +49,20 @@ class Device(Base):
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(lazy="joined")
+
+
+class SignInFailure(Base):
+    """A wrong password (or unknown username), kept for the sign-in limit
+    (:mod:`bureau.sign_in`) while it is within the window; older ones are pruned."""
+
+    __tablename__ = "sign_in_failure"
+    __table_args__ = (
+        sa.Index("ix_sign_in_failure_username", "username", "failed_at"),
+        sa.Index("ix_sign_in_failure_address", "address", "failed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: as typed (the limit holds for names that do not exist too)
+    username: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    address: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    failed_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)

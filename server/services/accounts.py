@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from bureau.errors import Conflict, DomainError, InvalidInput, NotFound
+from bureau.errors import Conflict, InvalidInput, NotFound
+from bureau.sign_in import SignInLimits
 from bureau.vocabulary import ROLES, require_choice
-from server.auth import hash_password, new_token, token_hash, token_hint, verify_password
+from server.auth import hash_password, new_token, token_hash, token_hint
 from server.extensions import db
 from server.models import Device, Station, User
 from server.models.base import utcnow
-
-
-class BadCredentials(DomainError):
-    code = "bad_credentials"
-    status = 401
-
+from server.services.sign_in import check_password
 
 #: Roles whose work happens in one township; they must belong to a station.
 STATION_ROLES = ("inspector", "station_staff")
@@ -77,13 +73,12 @@ def register_device(user: User, name: str, *, token: str | None = None) -> tuple
     return device, token
 
 
-def register_device_with_password(username: str, password: str, name: str) -> tuple[Device, str]:
-    """What the phone app does at first start: the user's own credentials buy a device token."""
-    user = db.session.execute(sa.select(User).where(User.username == username)).scalar()
-    if user is None or not user.is_active or not verify_password(user.password_hash, password):
-        # One answer for all three, so the endpoint does not reveal which usernames exist.
-        raise BadCredentials("Unknown username or wrong password.")
-    return register_device(user, name)
+def register_device_with_password(
+    username: str, password: str, name: str, *, address: str, limits: SignInLimits
+) -> tuple[Device, str]:
+    """What the phone app does at first start: the user's own credentials buy a device token
+    (within the sign-in limit, :mod:`server.services.sign_in`)."""
+    return register_device(check_password(username, password, address, limits), name)
 
 
 def revoke_device(device_id: int) -> Device:

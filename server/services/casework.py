@@ -48,9 +48,9 @@ from server.models import (
     SyncTombstone,
     User,
 )
-from server.services.registry import StationLocator
 from server.services.sequence import SeqAllocator
 from server.services.spatial import analyse_complaint, spatial_settings
+from server.services.station_locator import StationLocator
 from server.services.sync_entities import ADAPTERS, point_in
 
 #: the case-file columns that mirror :class:`bureau.cases.Case` fields of the same name

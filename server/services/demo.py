@@ -1,14 +1,16 @@
-"""Load the synthetic demo county (:mod:`bureau.demo_county`) into an empty database."""
+"""Load the synthetic demo county (:mod:`demo.county`) into an empty database."""
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
+from dataclasses import replace
 
 import sqlalchemy as sa
 
 from bureau.cases import Complainant
-from bureau.demo_cases import apply_demo_step, demo_cases, reply_draft
-from bureau.demo_county import build_demo_county
+from demo.cases import apply_demo_step, demo_cases, reply_draft
+from demo.county import DemoCounty, build_demo_county
 from server.extensions import db
 from server.models import Complaint, Device, Enterprise, Person, Project, Station, User
 from server.services.accounts import add_user, find_user, register_device
@@ -20,7 +22,9 @@ from server.services.casework import (
     register_case,
     save_step,
 )
-from server.services.registry import StationLocator, write_records
+from server.services.outreach import refresh_current_rosters
+from server.services.registry import changes_rosters, write_records
+from server.services.station_locator import StationLocator
 
 
 def database_is_empty() -> bool:
@@ -30,28 +34,50 @@ def database_is_empty() -> bool:
     return True
 
 
+def with_fresh_credentials(county: DemoCounty) -> DemoCounty:
+    """The county with a random password per account and a random token per device.
+
+    The county's own credentials are derived from its seed and so are public (anyone can read
+    the code); a demo server left running must not open to them. Each install gets its own,
+    printed once when it is loaded.
+    """
+    county.users = [
+        replace(user, password="demo-" + secrets.token_urlsafe(12)) for user in county.users
+    ]
+    county.devices = [
+        replace(device, token="demo-" + secrets.token_urlsafe(30)) for device in county.devices
+    ]
+    return county
+
+
 def load_demo(
     seed: int = 12369,
     progress: Callable[[str], None] = lambda _text: None,
     *,
     cases: bool = True,
+    seeded_credentials: bool = False,
 ) -> str:
-    """Write the county in one transaction; returns a summary with the demo devices' tokens.
+    """Write the county in one transaction; returns a summary with the demo accounts'
+    passwords and the demo devices' tokens.
 
-    ``cases``: also replay the demo casework (:mod:`bureau.demo_cases`), about ninety
+    ``cases``: also replay the demo casework (:mod:`demo.cases`), about ninety
     complaints from May to October 2026 in every stage of their lifecycle.
+    ``seeded_credentials``: keep the seed's public passwords and tokens (tests and benchmarks,
+    which know them from :func:`demo.county.build_demo_county`); otherwise they are random.
     """
     county = build_demo_county(seed)
+    if not seeded_credentials:
+        county = with_fresh_credentials(county)
     try:
         progress(f"demo county: {len(county.stations)} stations")
-        write_records("stations", county.stations)
+        _write("stations", county.stations)
         locator = StationLocator.load()
         progress(f"demo county: {len(county.enterprises)} enterprises")
         for start in range(0, len(county.enterprises), 500):
-            write_records("enterprises", county.enterprises[start : start + 500], locator)
+            _write("enterprises", county.enterprises[start : start + 500], locator)
         progress(f"demo county: {len(county.projects)} projects, {len(county.people)} people")
-        write_records("projects", county.projects, locator)
-        write_records("people", county.people, locator)
+        _write("projects", county.projects, locator)
+        _write("people", county.people, locator)
         progress(f"demo county: {len(county.users)} users, {len(county.devices)} devices")
         for demo_user in county.users:
             add_user(
@@ -61,7 +87,16 @@ def load_demo(
                 password=demo_user.password,
                 station_code=demo_user.station_code,
             )
-        lines = ["fieldsync: demo county loaded. Demo device tokens (for trying the API only):"]
+        lines = [
+            "fieldsync: demo county loaded. Demo accounts (username, role, station, password; "
+            "shown this once):"
+        ]
+        for demo_user in county.users:
+            lines.append(
+                f"  {demo_user.username:<14} {demo_user.role:<14} "
+                f"{demo_user.station_code or 'county':<10} {demo_user.password}"
+            )
+        lines.append("Demo device tokens (for trying the API; shown this once):")
         for demo_device in county.devices:
             owner = find_user(demo_device.username)
             register_device(owner, demo_device.name, token=demo_device.token)
@@ -78,6 +113,12 @@ def load_demo(
         db.session.rollback()
         raise
     return "\n".join(lines)
+
+
+def _write(kind: str, records, locator: StationLocator | None = None) -> None:
+    """One batch of the registry, then the rosters of the rounds under way, as any write."""
+    if changes_rosters(kind, write_records(kind, records, locator)):
+        refresh_current_rosters()
 
 
 def load_demo_cases(scripts, locator: StationLocator) -> None:

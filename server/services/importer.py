@@ -15,13 +15,15 @@ from pathlib import Path
 from bureau.errors import InvalidInput
 from bureau.importing import count_rows, read_rows
 from server.extensions import db
+from server.services.outreach import refresh_current_rosters
 from server.services.registry import (
-    StationLocator,
     WriteCounts,
     changes_rosters,
     check_values,
     write_records,
 )
+from server.services.station_locator import StationLocator
+from server.settings import service_area as configured_area
 
 
 @dataclass
@@ -75,8 +77,6 @@ def run_import(
 ) -> ImportReport:
     """Import ``path`` as ``kind``; ``progress`` may be a click progress bar (``length``,
     ``update(n)``) or None."""
-    from server.api.common import service_area as configured_area
-
     area = service_area or configured_area()
     if progress is not None and hasattr(progress, "length"):
         progress.length = count_rows(path)
@@ -87,7 +87,7 @@ def run_import(
 
     def flush() -> None:
         if pending and not (all_or_nothing and report.rejections):
-            report.counts.add(write_records(kind, pending, locator, refresh_rosters=False))
+            report.counts.add(write_records(kind, pending, locator))
         pending.clear()
 
     try:
@@ -117,8 +117,6 @@ def run_import(
         flush()
         if changes_rosters(kind, report.counts):
             # once for the whole file, not once per batch of it
-            from server.services.outreach import refresh_current_rosters
-
             refresh_current_rosters()
         db.session.commit()
     except BaseException:

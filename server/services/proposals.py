@@ -23,7 +23,8 @@ from bureau.registry import (
 from gis.geometry import parse_geojson_geometry
 from server.extensions import db
 from server.models import Enterprise, Project, RegistryProposal
-from server.services.registry import write_records
+from server.services.outreach import refresh_current_rosters
+from server.services.registry import changes_rosters, write_records
 from server.services.sequence import SeqAllocator
 from server.services.sync_entities import ADAPTERS
 
@@ -71,7 +72,9 @@ def decide(proposal_id: int, accept: bool, *, service_area=None) -> RegistryProp
                 "The proposal cannot be applied as it stands: " + error.message,
                 errors={f"changes.{k}": v for k, v in error.errors.items()},
             ) from error
-        write_records("enterprises" if proposal.kind == "enterprise" else "projects", [record])
+        kind = "enterprises" if proposal.kind == "enterprise" else "projects"
+        if changes_rosters(kind, write_records(kind, [record])):
+            refresh_current_rosters()
     proposal.status = "accepted" if accept else "rejected"
     proposal.version += 1
     proposal.sync_seq = SeqAllocator(1)()

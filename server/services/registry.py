@@ -8,21 +8,20 @@ bumps its ``version``; writing the same data twice changes nothing.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-import shapely
 import sqlalchemy as sa
 from geoalchemy2.shape import to_shape
 from shapely.geometry.base import BaseGeometry
 
 from bureau.errors import InvalidInput
 from gis.geometry import to_ewkt, to_geojson
-from gis.routing import RoutingDecision, StationArea, choose_station
 from server.extensions import db
 from server.models import Enterprise, Person, Project, RecordHistory, Station, SyncTombstone
 from server.services.sequence import SeqAllocator
+from server.services.station_locator import StationLocator
 
 #: per kind: model, natural-key column name, geometry column name
 KINDS: dict[str, tuple[type, str, str]] = {
@@ -44,39 +43,6 @@ class WriteCounts:
         self.inserted += other.inserted
         self.updated += other.updated
         self.unchanged += other.unchanged
-
-
-class StationLocator:
-    """Which station's area contains a geometry, decided in Python from the stations loaded once.
-
-    Station areas are few (a county has a handful of townships), so a prepared-polygon test per
-    record beats a spatial join per batch and behaves identically on both backends. Where areas
-    overlap, :func:`gis.routing.choose_station` decides (smallest area, then lowest code).
-    """
-
-    def __init__(self, stations: Sequence[tuple[int, str, BaseGeometry]]):
-        self._stations = [StationArea(code, sid, area) for sid, code, area in stations]
-        self._areas = {s.code: s.as_candidate() for s in self._stations}
-        for station in self._stations:
-            shapely.prepare(station.area)
-        self._by_code = {s.code: s.id for s in self._stations}
-
-    @classmethod
-    def load(cls) -> StationLocator:
-        rows = db.session.execute(sa.select(Station.id, Station.code, Station.area)).all()
-        return cls([(sid, code, to_shape(area)) for sid, code, area in rows])
-
-    def id_for_code(self, code: str) -> int | None:
-        return self._by_code.get(code)
-
-    def route(self, geom: BaseGeometry) -> RoutingDecision:
-        point = geom if geom.geom_type == "Point" else geom.representative_point()
-        return choose_station([self._areas[s.code] for s in self._stations if s.area.covers(point)])
-
-    def station_for(self, geom: BaseGeometry | None) -> int | None:
-        if geom is None:
-            return None
-        return self.route(geom).station_id
 
 
 def _values(kind: str, record: Any, locator: StationLocator) -> dict[str, Any]:
@@ -158,15 +124,14 @@ def check_values(kind: str, record: Any, locator: StationLocator) -> None:
 
 
 def write_records(
-    kind: str,
-    records: Iterable[Any],
-    locator: StationLocator | None = None,
-    *,
-    refresh_rosters: bool = True,
+    kind: str, records: Iterable[Any], locator: StationLocator | None = None
 ) -> WriteCounts:
-    """Insert or update ``records`` (one batch) in the current transaction; then recompute the
-    rosters of the rounds under way, unless the caller does that once after many batches
-    (``refresh_rosters=False``: an import)."""
+    """Insert or update ``records`` (one batch) in the current transaction.
+
+    Who must be visited follows the registry (deputies, key enterprises, new projects): when
+    :func:`changes_rosters` says the write may change it, the caller recomputes the rosters of
+    the rounds under way (:func:`server.services.outreach.refresh_current_rosters`), once per
+    batch or once after many (an import). The registry itself knows nothing of outreach."""
     model, key_name, geometry_column = KINDS[kind]
     locator = locator or StationLocator.load()
     records = list(records)
@@ -236,11 +201,6 @@ def write_records(
     db.session.add_all(tombstones)
     db.session.flush()
     counts.keys = keys
-    if refresh_rosters and changes_rosters(kind, counts):
-        # who must be visited follows the registry (deputies, key enterprises, new projects)
-        from server.services.outreach import refresh_current_rosters  # outreach reads registry
-
-        refresh_current_rosters()
     return counts
 
 
@@ -270,7 +230,10 @@ def _previous(row: Any, attribute: str) -> Any:
 
 
 def create_record(kind: str, record: Any) -> Any:
-    """Create one registry row from the API (a Feature); an existing key is a conflict (409)."""
+    """Create one registry row from the API (a Feature); an existing key is a conflict (409).
+
+    A new row of any kind but a station changes who must be visited: the caller refreshes the
+    rosters (see :func:`write_records`)."""
     from bureau.errors import Conflict
 
     model, key_name, _geometry_column = KINDS[kind]

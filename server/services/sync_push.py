@@ -57,20 +57,18 @@ from server.services.casework_sync import (
     register_from_device,
 )
 from server.services.outreach import mark_visited, refresh_current_rosters
-from server.services.registry import StationLocator
 from server.services.sequence import SeqAllocator
-from server.services.spatial import (
-    SpatialSettings,
+from server.services.spatial import SpatialSettings, analyse_complaint, flag_complaint_time
+from server.services.station_locator import StationLocator
+from server.services.sync_entities import ADAPTERS, load_rows, point_in, proposal_kind
+from server.services.sync_wire import record_of_wire_values, wire_point
+from server.services.visit_plausibility import (
     VisitFix,
-    analyse_complaint,
     fixes_of,
-    flag_complaint_time,
     insert_visits_with_flags,
     store_visit_flags,
     visit_flags,
 )
-from server.services.sync_entities import ADAPTERS, load_rows, point_in, proposal_kind
-from server.services.sync_wire import record_of_wire_values, wire_point
 from sync.clock import clock_skew_seconds, skew_flagged
 from sync.cursor import BadCursor, Cursor, parse_cursor, scope_key
 from sync.entities import (

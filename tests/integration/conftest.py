@@ -75,7 +75,7 @@ def _prepare(url: str, instance: Path, *, demo: bool, cases: bool = False) -> No
     with app.app_context():
         upgrade(db.engine)
         if demo:
-            load_demo(seed=DEMO_SEED, cases=cases)
+            load_demo(seed=DEMO_SEED, cases=cases, seeded_credentials=True)
         db.session.remove()
         db.engine.dispose()
 
@@ -204,7 +204,7 @@ def demo_client(demo_app):
 
 @pytest.fixture(scope="session")
 def demo_county():
-    from bureau.demo_county import build_demo_county
+    from demo.county import build_demo_county
 
     return build_demo_county(DEMO_SEED)
 

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from bureau.demo_cases import AS_OF_TIME, demo_cases
+from demo.cases import AS_OF_TIME, demo_cases
 from server.extensions import db
 from server.models import ComplaintCase, ComplaintFlag
 from tests.integration.helpers import bearer, token_for

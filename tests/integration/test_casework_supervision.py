@@ -89,6 +89,13 @@ def test_overdue_soon_and_leaders_lists_follow_the_clock(demo_app, demo_client):
     later = desk.call("leader", "GET", f"/supervision/leaders?at={_iso(now + timedelta(days=5))}")
     assert {i["number"] for i in later["items"]} == {a["number"], b["number"], c["number"],
                                                      e["number"]}  # fmt: skip
+    # a page at a time, in the order received, every case once
+    at = _iso(now + timedelta(days=5))
+    pages = [desk.call("leader", "GET", f"/supervision/leaders?at={at}&page_size=3&page={n}")
+             for n in (1, 2, 3)]  # fmt: skip
+    assert [len(p["items"]) for p in pages] == [3, 1, 0]
+    assert pages[0]["page"]["total_items"] == 4 and pages[0]["page"]["total_pages"] == 2
+    assert [i["number"] for p in pages for i in p["items"]] == [i["number"] for i in later["items"]]
 
     # a station's staff see only their station's list
     station = desk.call("bh_staff", "GET", "/supervision")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -98,7 +99,22 @@ def test_user_add_device_register_and_revoke(cli_env):
         db.engine.dispose()
 
 
-def test_demo_then_serve(databases, tmp_path, demo_tokens):
+def _printed_credentials(output: str) -> dict[str, dict[str, str]]:
+    """The demo accounts' passwords and the devices' tokens, as `fieldsync demo` prints them."""
+    found: dict[str, dict[str, str]] = {"passwords": {}, "tokens": {}}
+    section = None
+    for line in output.splitlines():
+        if "Demo accounts" in line:
+            section = "passwords"
+        elif "Demo device tokens" in line:
+            section = "tokens"
+        elif section and line.startswith("  "):
+            words = line.split()
+            found[section][words[0]] = words[-1]
+    return found
+
+
+def test_demo_then_serve(databases, tmp_path, demo_tokens, demo_county):
     """`fieldsync demo` then `fieldsync serve` on a new database: healthz and a bbox read work."""
     url = databases.empty_url()
     env = dict(os.environ, FIELDSYNC_DATABASE_URL=url, FIELDSYNC_INSTANCE_PATH=str(tmp_path))
@@ -120,19 +136,44 @@ def test_demo_then_serve(databases, tmp_path, demo_tokens):
     )
     assert again.returncode == 0 and "already has data" in again.stdout
 
+    # this install's own tokens and passwords, printed once; the seed's public ones open nothing
+    printed = _printed_credentials(demo.stdout)
+    assert set(printed["tokens"]) == set(demo_tokens)
+    assert not set(printed["tokens"].values()) & set(demo_tokens.values())
+    assert {u.username for u in demo_county.users} == set(printed["passwords"])
+    assert not {u.password for u in demo_county.users} & set(printed["passwords"].values())
+    enterprises = "/api/v1/enterprises?bbox=119.8,31.6,120.3,31.9&page_size=3"
+
     with serving(env) as base:
         with urllib.request.urlopen(base + "/healthz", timeout=2) as response:
             health = response.read().decode()
         assert '"ok"' in health
-        token = next(iter(demo_tokens.values()))
-        request = urllib.request.Request(
-            base + "/api/v1/enterprises?bbox=119.8,31.6,120.3,31.9&page_size=3",
-            headers={"Authorization": f"Bearer {token}"},
-        )
-        with urllib.request.urlopen(request, timeout=10) as response:
-            assert response.status == 200
-            assert b"FeatureCollection" in response.read()
-        anonymous = urllib.request.Request(base + "/api/v1/enterprises?bbox=119.8,31.6,120.3,31.9")
+
+        def status_with(token: str) -> int:
+            request = urllib.request.Request(
+                base + enterprises, headers={"Authorization": f"Bearer {token}"}
+            )
+            try:
+                with urllib.request.urlopen(request, timeout=10) as response:
+                    assert b"FeatureCollection" in response.read()
+                    return response.status
+            except urllib.error.HTTPError as refused:
+                refused.close()
+                return refused.code
+
+        assert status_with(printed["tokens"]["qs_inspector"]) == 200
+        assert status_with(demo_tokens["qs_inspector"]) == 401
+        sign_in = urllib.request.Request(
+            base + "/api/v1/devices/register",
+            data=json.dumps(
+                {"username": "qs_staff", "password": printed["passwords"]["qs_staff"],
+                 "name": "试用手机"}
+            ).encode(),
+            headers={"Content-Type": "application/json"},
+        )  # fmt: skip
+        with urllib.request.urlopen(sign_in, timeout=10) as response:
+            assert response.status == 201 and json.loads(response.read())["token"]
+        anonymous = urllib.request.Request(base + enterprises)
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(anonymous, timeout=10)
         assert refused.value.code == 401

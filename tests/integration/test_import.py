@@ -122,7 +122,7 @@ def test_unreadable_files_are_refused_whole(demo_app, monkeypatch, tmp_path):
 
 def test_demo_files_round_trip_through_import(app, monkeypatch, tmp_path, demo_county):
     """Every kind imports from the demo's own files into an empty database, in both formats."""
-    from bureau.demo_county import write_demo_files
+    from demo.county import write_demo_files
 
     use_app_env(monkeypatch, app)
     folder = tmp_path / "demo"

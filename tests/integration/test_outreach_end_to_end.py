@@ -259,6 +259,18 @@ def test_a_bad_round_is_refused_whole_and_nothing_is_planned(demo_app, demo_clie
     assert desk.call("officer", "GET", "/outreach/rounds")["items"] == []
 
 
+def test_rounds_listed_by_year_are_that_years_only(demo_app, demo_client):
+    """The year filter compares dates with dates (a string bound was a 500 on PostgreSQL)."""
+    desk = Desk(demo_app, demo_client)
+    planned = _round_under_way(desk)
+    year = date.fromisoformat(planned["starts_on"]).year
+    this_year = desk.call("officer", "GET", f"/outreach/rounds?year={year}")
+    assert [r["id"] for r in this_year["items"]] == [planned["id"]]
+    assert this_year["year_check"]["rounds"] == 1 and this_year["year_check"]["ok"] is False
+    next_year = desk.call("officer", "GET", f"/outreach/rounds?year={year + 1}")
+    assert next_year["items"] == [] and next_year["year_check"]["rounds"] == 0
+
+
 def test_an_import_brings_its_new_people_onto_the_rosters_under_way(
     demo_app, demo_client, monkeypatch, tmp_path
 ):

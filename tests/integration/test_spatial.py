@@ -406,7 +406,7 @@ def test_route_answers_before_registering(demo_app, demo_client):
 def test_linking_many_at_once_stores_what_one_at_a_time_stores(demo_app, monkeypatch):
     """The batch path (one spatial join for all) and the registration path agree exactly,
     also when the pre-selection must fall back to its threshold query."""
-    from bureau.demo_county import spatial_workload
+    from demo.county import spatial_workload
     from server.models import ComplaintLink
     from server.services.linking_batch import link_many
     from server.services.spatial import SpatialSettings, link_complaint

@@ -14,11 +14,12 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from bureau.demo_county import build_demo_county, spatial_workload
+from demo.county import build_demo_county, spatial_workload
 from server.extensions import db
 from server.models import Complaint, ComplaintFlag, ComplaintLink, Enterprise, Project
-from server.services.registry import StationLocator, write_records
+from server.services.registry import write_records
 from server.services.spatial import SpatialSettings, route_and_analyse
+from server.services.station_locator import StationLocator
 from tests.integration.conftest import DEMO_SEED, _build_app
 from tests.integration.helpers import seeded_complaints
 

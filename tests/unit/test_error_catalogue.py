@@ -23,7 +23,7 @@ from bureau.errors import DomainError
 from errorcodes import ERRORS, GENERIC, GROUPS, PUSH_CODES, codes_in, generic_code, status_of
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("server", "schemas", "sync", "bureau", "gis")
+PACKAGES = ("server", "schemas", "sync", "bureau", "demo", "gis")
 DOC = ROOT / "docs" / "errors.md"
 
 _ROW = re.compile(r"^\|\s*`([a-z0-9_]+)`\s*\|\s*(\d{3})\s*\|(.*)\|\s*$")

@@ -1,6 +1,6 @@
 """Deterministic demo casework (演示案件) for the demo county, and a replayer for it.
 
-The demo county (:mod:`bureau.demo_county`) has stations, enterprises and accounts but no
+The demo county (:mod:`demo.county`) has stations, enterprises and accounts but no
 complaints, and an empty complaint list shows nothing of what the bureau's system is for:
 deadlines running out, five replies given late or not at all, follow-up visits that reopen a
 case or order a rectification, leaders' decisions on collective and bypass petitions. This
@@ -57,10 +57,10 @@ from bureau.casework import (
     verify_rectification,
 )
 from bureau.deadlines import DEFAULT_CLOCKS, Clocks
-from bureau.demo_county import AS_OF, DEFAULT_SEED, DemoCounty, _person_name, _phone
 from bureau.registry import EnterpriseRecord
 from bureau.supervision import record_escalation
 from bureau.vocabulary import REPLY_KINDS
+from demo.county import AS_OF, DEFAULT_SEED, DemoCounty, _person_name, _phone
 
 __all__ = [
     "AS_OF_TIME",
@@ -74,7 +74,7 @@ __all__ = [
 ]
 
 AS_OF_TIME = datetime(AS_OF.year, AS_OF.month, AS_OF.day, tzinfo=UTC)
-"""The moment the demo is true at: the demo county's :data:`~bureau.demo_county.AS_OF`, at
+"""The moment the demo is true at: the demo county's :data:`~demo.county.AS_OF`, at
 midnight UTC. Every step of every script happens at or before it."""
 
 WINDOW_START = datetime(2026, 5, 1, tzinfo=UTC)

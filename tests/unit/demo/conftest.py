@@ -1,10 +1,10 @@
-"""Shared fixtures for the bureau unit tests (no app, no database)."""
+"""Shared fixtures for the demo county's unit tests (no app, no database)."""
 
 from __future__ import annotations
 
 import pytest
 
-from bureau.demo_county import DemoCounty, build_demo_county
+from demo.county import DemoCounty, build_demo_county
 from gis.geometry import BBox
 
 

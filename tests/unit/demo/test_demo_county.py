@@ -15,14 +15,8 @@ import pytest
 from shapely.geometry import Point, box
 from shapely.ops import unary_union
 
-import bureau.demo_county as demo_module
+import demo.county as demo_module
 from bureau.credit_code import validate_credit_code
-from bureau.demo_county import (
-    DemoCounty,
-    build_demo_county,
-    make_enterprise_csv,
-    write_demo_files,
-)
 from bureau.importing import read_rows
 from bureau.registry import (
     enterprise_from_mapping,
@@ -31,6 +25,12 @@ from bureau.registry import (
     station_from_mapping,
 )
 from bureau.vocabulary import INDUSTRIES, MUST_VISIT_CATEGORIES, POLLUTANTS, PROJECT_STATUSES, ROLES
+from demo.county import (
+    DemoCounty,
+    build_demo_county,
+    make_enterprise_csv,
+    write_demo_files,
+)
 from gis.distance import geodesic_distance_m
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
@@ -59,7 +59,7 @@ def test_other_seed_gives_another_county(tmp_path, demo: DemoCounty):
 
 def test_determinism_does_not_depend_on_hash_randomization(tmp_path):
     script = (
-        "import sys; from bureau.demo_county import build_demo_county, write_demo_files; "
+        "import sys; from demo.county import build_demo_county, write_demo_files; "
         "write_demo_files(build_demo_county(), sys.argv[1])"
     )
     for hash_seed in ("1", "2"):
@@ -221,7 +221,8 @@ def test_devices_one_per_field_account(demo: DemoCounty):
 def test_docstrings_say_secrets_are_demo_only():
     for text in (demo_module.__doc__, demo_module.DemoDevice.__doc__, demo_module.DemoUser.__doc__):
         assert text and "demo" in text.lower()
-    assert "demo instances only" in (demo_module.__doc__ or "")
+    assert "never protect real data" in (demo_module.__doc__ or "")
+    assert "random ones per install" in (demo_module.__doc__ or "")
 
 
 # --------------------------------------------------------------------------- validity

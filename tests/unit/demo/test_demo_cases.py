@@ -19,7 +19,8 @@ from bureau.case_stats import COUNTY_DESK, case_statistics
 from bureau.cases import Case
 from bureau.casework import case_number
 from bureau.deadlines import open_deadlines, reply_compliance
-from bureau.demo_cases import (
+from bureau.vocabulary import CHANNELS, COMPLAINT_CATEGORIES, REPLY_KINDS
+from demo.cases import (
     AS_OF_TIME,
     DEMO_STEPS,
     WINDOW_START,
@@ -29,8 +30,7 @@ from bureau.demo_cases import (
     demo_cases,
     intake_step,
 )
-from bureau.demo_county import DEFAULT_SEED, DemoCounty, build_demo_county
-from bureau.vocabulary import CHANNELS, COMPLAINT_CATEGORIES, REPLY_KINDS
+from demo.county import DEFAULT_SEED, DemoCounty, build_demo_county
 
 # --------------------------------------------------------------------------- helpers
 
@@ -128,8 +128,8 @@ def test_another_seed_gives_other_cases(demo: DemoCounty, cases):
 
 def test_determinism_does_not_depend_on_hash_randomization():
     script = (
-        "from bureau.demo_county import build_demo_county; "
-        "from bureau.demo_cases import demo_cases; "
+        "from demo.county import build_demo_county; "
+        "from demo.cases import demo_cases; "
         "print(repr(demo_cases(build_demo_county())))"
     )
     outputs = set()

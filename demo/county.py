@@ -13,8 +13,9 @@ Every record passes the :mod:`bureau.registry` validators, and :func:`write_demo
 it in exactly the formats :mod:`bureau.importing` reads.
 
 All names, codes, phone numbers, passwords and device tokens here are invented. The passwords
-and tokens are derived from the seed and therefore public: they are for demo instances only and
-must never protect real data.
+and tokens are derived from the seed and therefore public: tests and benchmarks use them, while
+``fieldsync demo`` replaces them with random ones per install (:mod:`server.services.demo`).
+They must never protect real data.
 """
 
 from __future__ import annotations
