@@ -52,6 +52,11 @@ NOT_API: dict[str, str] = {
     "conformance, collections, GeoJSON items), read by QGIS/GDAL; test_ogc checks them with "
     "ogrinfo",
     "/api/v1/openapi.json": "the OpenAPI document itself",
+    # routes a test adds to its own app, outside the API
+    **dict.fromkeys(
+        ("/probe", "/probe-stream", "/probe-serializable"),
+        "test_transactions.py's probes of the commit point (routes it adds to its app)",
+    ),
 }
 
 #: (method, path) → (the request's list, the answer's list): an operation that answers 200 and
