@@ -11,8 +11,11 @@ or case concerned, so an officer sees *which* one and *why*:
   no longer new and a suspended one is not making the nuisance;
 - ``likely_duplicate``: an earlier complaint of the same category within ``radius_m`` and
   ``within_days``; the earlier one is the original and is not flagged in return;
-- ``rebound`` (反弹): within ``radius_m`` of an enterprise whose linked case was closed no more
-  than ``window_days`` before this complaint was received;
+- ``rebound`` (反弹): within ``radius_m`` of an enterprise whose linked case *of the same
+  category* was closed no more than ``window_days`` before this complaint was received. A
+  rebound is the problem that was closed coming back: a noise complaint near a plant whose
+  odour case closed last month says nothing about the odour (it may still be a duplicate of
+  another noise complaint, which ``likely_duplicate`` catches);
 - ``time_in_future``: the device that recorded the complaint dated it (its mutation's
   ``captured_at``) beyond the server's clock plus the allowed clock skew
   (:func:`device_time_flags`; the rule is :func:`gis.plausibility.future_time_flag`, which
@@ -105,13 +108,15 @@ class ComplaintPoint:
 
 @dataclass(frozen=True)
 class ClosedCase:
-    """A closed case linked to an enterprise: the enterprise's position and the closing time."""
+    """A closed case linked to an enterprise: the enterprise's position, the closing time and
+    the case's category."""
 
     case_id: int | str
     enterprise_id: int | str
     lon: float
     lat: float
     closed_at: datetime
+    category: str
 
 
 @dataclass(frozen=True)
@@ -261,19 +266,22 @@ def rebound_flags(
     lon: float,
     lat: float,
     received_at: datetime,
+    category: str,
     closed_cases: Iterable[ClosedCase],
     *,
     radius_m: float = DEFAULT_REBOUND_RADIUS_M,
     window_days: float = DEFAULT_REBOUND_DAYS,
 ) -> list[Flag]:
-    """A ``rebound`` flag per case closed within ``window_days`` before ``received_at``, whose
-    enterprise lies within ``radius_m``. A case closed after the complaint arrived is no
-    rebound; both boundaries are inclusive."""
+    """A ``rebound`` flag per case of ``category`` closed within ``window_days`` before
+    ``received_at``, whose enterprise lies within ``radius_m``. A case closed after the
+    complaint arrived is no rebound; both boundaries are inclusive."""
     radius_m = _metres(radius_m, "radius_m")
     window = _days(window_days, "window_days")
     at = _aware(received_at, "received_at")
     found = []
     for case in closed_cases:
+        if case.category != category:
+            continue
         gap = at - _aware(case.closed_at, "closed_at")
         if gap < timedelta(0) or gap > window:
             continue
@@ -281,8 +289,8 @@ def rebound_flags(
         if distance > radius_m:
             continue
         reason = (
-            f"{format_metres(distance)} from enterprise {case.enterprise_id}, whose case "
-            f"{case.case_id} was closed {_ago(gap)} before this complaint "
+            f"{format_metres(distance)} from enterprise {case.enterprise_id}, whose {category} "
+            f"case {case.case_id} was closed {_ago(gap)} before this complaint "
             f"(within {format_metres(radius_m)} and {window_days:g} days)"
         )
         measured = {

@@ -415,8 +415,9 @@ def sync_release_held() -> None:
 
     from server.extensions import db as database
     from server.models import Device, SyncMutation
-    from server.services.sync_push import BatchProcessor, DeviceActor
+    from server.services.sync_push import BatchProcessor
     from server.settings import service_area, sync_settings
+    from sync.actor import DeviceActor
 
     def held_count(device_id: int) -> int:
         return database.session.execute(

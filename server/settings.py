@@ -12,7 +12,7 @@ from flask import current_app
 
 from gis.geometry import BBox, parse_bbox
 from server.services.sync_pull import PullSettings
-from server.services.sync_push import Settings
+from server.services.sync_push_settings import Settings
 
 
 def service_area() -> BBox:

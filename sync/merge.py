@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["OUTCOMES", "FieldConflict", "MergeResult", "json_equal", "merge"]
+__all__ = ["OUTCOMES", "FieldConflict", "MergeResult", "delete_conflicts", "json_equal", "merge"]
 
 OUTCOMES: tuple[str, ...] = ("applied", "merged", "conflict")
 
@@ -115,3 +115,15 @@ def merge(
     else:
         outcome = "merged"
     return MergeResult(values=values, conflicts=tuple(conflicts), merged=merged, outcome=outcome)
+
+
+def delete_conflicts(base: Mapping[str, Any] | None, current: Mapping[str, Any]) -> bool:
+    """Whether a delete based on an older version meets a change it did not see (rule 5: "an
+    update that meets a delete is recorded, not dropped", and so is a delete that meets an
+    update): the record's fields now differ from those at the device's base, or that base is
+    unknown. Then the record stays and the delete is filed for review.
+
+    The fields are compared with Python's ``!=`` as stored, not as JSON values the way
+    :func:`merge` compares them.
+    """
+    return base is None or base != current

@@ -7,8 +7,9 @@ import sqlalchemy as sa
 from flask.views import MethodView
 from shapely.geometry import Point
 
-from bureau.access import Action, authorize, people_scope
+from bureau.access import Action, allowed, authorize, people_scope
 from bureau.errors import InvalidInput, NotFound
+from bureau.flag_disclosure import CODES_NAMING_COMPLAINTS, disclose
 from bureau.scope import desk_for
 from bureau.vocabulary import COMPLAINT_CATEGORIES, require_choice
 from gis.datum import to_wgs84
@@ -65,6 +66,32 @@ def _complaint(uid: str) -> Complaint:
         raise NotFound(f"No complaint has the id {uid}.")
     authorize(current_actor(), Action.READ_CASES, station_id=complaint.station_id)
     return complaint
+
+
+def _disclosed(flags: list[dict]) -> list[dict]:
+    """The flags as this account may see them (:func:`bureau.flag_disclosure.disclose`): a
+    complaint of a station it may not read is counted, not named."""
+    named = {
+        str(f["related"]) for f in flags if f["code"] in CODES_NAMING_COMPLAINTS and f["related"]
+    }
+    if not named:
+        return flags
+    stations = dict(
+        db.session.execute(
+            sa.select(Complaint.uid, Complaint.station_id).where(Complaint.uid.in_(sorted(named)))
+        ).all()
+    )
+    actor = current_actor()
+    return disclose(
+        flags,
+        lambda uid: uid in stations
+        and allowed(actor, Action.READ_CASES, station_id=stations[uid]),
+    )
+
+
+def _flag_out(flag: ComplaintFlag) -> dict:
+    return {"code": flag.code, "reason": flag.reason, "measured": flag.measured,
+            "related": flag.related}  # fmt: skip
 
 
 def _enterprises(ids) -> dict[int, Enterprise]:
@@ -135,7 +162,7 @@ def route(args):
             }
             for s in suggestions
         ],
-        "flags": [f.as_dict() for f in complaint_flags(probe, settings)],
+        "flags": _disclosed([f.as_dict() for f in complaint_flags(probe, settings)]),
     }
 
 
@@ -189,7 +216,7 @@ def flags(uid: str):
         .where(ComplaintFlag.complaint_id == complaint.id)
         .order_by(ComplaintFlag.id)
     ).scalars()
-    return {"complaint_id": complaint.uid, "items": list(rows)}
+    return {"complaint_id": complaint.uid, "items": _disclosed([_flag_out(f) for f in rows])}
 
 
 @blp.get("/visits/flags")

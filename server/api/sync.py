@@ -50,8 +50,10 @@ from server.services.proposals import wire as proposal_wire
 from server.services.spatial import spatial_settings
 from server.services.sync_conflicts import resolve_conflict
 from server.services.sync_pull import pull
-from server.services.sync_push import BatchProcessor, DeviceActor, limit_errors
+from server.services.sync_push import BatchProcessor
+from server.services.sync_push_settings import limit_errors
 from server.settings import pull_settings, service_area, sync_settings
+from sync.actor import DeviceActor
 from sync.entities import CURRENT_SCHEMA_VERSION, SCHEMA_VERSIONS, describe_entities
 
 URL = "/sync"

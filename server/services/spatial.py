@@ -380,12 +380,19 @@ def complaint_flags(
         within_days=settings.duplicate_days,
     )
     closed = db.session.execute(
-        sa.select(Complaint.uid, Enterprise.id, Enterprise.location, Complaint.closed_at)
+        sa.select(
+            Complaint.uid,
+            Enterprise.id,
+            Enterprise.location,
+            Complaint.closed_at,
+            Complaint.category,
+        )
         .join(ComplaintLink, ComplaintLink.complaint_id == Complaint.id)
         .join(Enterprise, Enterprise.id == ComplaintLink.enterprise_id)
         .where(
             ComplaintLink.status == "confirmed",
             Complaint.closed_at.is_not(None),
+            Complaint.category == complaint.category,  # the rule checks it too; this narrows
             Complaint.closed_at >= received - timedelta(days=settings.rebound_days),
             Complaint.closed_at <= received,
             Complaint.id != complaint.id,
@@ -397,7 +404,8 @@ def complaint_flags(
         lon,
         lat,
         received,
-        [ClosedCase(uid, eid, *lonlat(loc), at) for uid, eid, loc, at in closed],
+        complaint.category,
+        [ClosedCase(uid, eid, *lonlat(loc), at, cat) for uid, eid, loc, at, cat in closed],
         radius_m=settings.rebound_radius_m,
         window_days=settings.rebound_days,
     )

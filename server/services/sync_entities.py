@@ -157,3 +157,12 @@ def load_rows(entity: str, uids: list[str], session) -> dict[str, Any]:
             rows[event.uid] = event
         return rows
     return {row.uid: row for row in session.execute(query).unique().scalars()}
+
+
+def current_record(entity: str, uid: str, session) -> dict[str, Any] | None:
+    """A record's wire form as it stands now, as a push answers it again (a duplicate, a
+    replay); None when it is gone, or ``entity`` is not one devices sync."""
+    if entity not in ADAPTERS:
+        return None
+    row = load_rows(entity, [uid], session).get(uid)
+    return None if row is None else ADAPTERS[entity].to_wire(row)

@@ -19,10 +19,13 @@ from bureau.errors import DomainError, InvalidInput
 from server.extensions import db
 from server.models import SyncCounter, SyncTombstone
 from server.services.sync_entities import ADAPTERS, pull_select
-from server.services.sync_push import DeviceActor
+from sync.actor import DeviceActor
 from sync.cursor import BadCursor, Cursor, parse_cursor
 
 WATERMARK_COUNTER = "tombstone_watermark"
+
+#: the tables devices sync (proposals of both kinds share one)
+SYNCED_TABLES = tuple(dict.fromkeys(adapter.model for adapter in ADAPTERS.values()))
 
 
 class ResyncRequired(DomainError):
@@ -147,3 +150,22 @@ def pull(
         "has_more": has_more,
         "watermark": str(mark),
     }
+
+
+def others_between(low: int, high: int, actor: DeviceActor) -> bool:
+    """Is there a change in (low, high] in the actor's scope by anyone but this device?
+
+    A push moves its device's cursor past its own writes only when there is not
+    (:meth:`server.services.sync_push.BatchProcessor._cursor_after`): a pull from the old
+    cursor would then have skipped everything up to ``high`` anyway."""
+    for model in (*SYNCED_TABLES, SyncTombstone):
+        query = sa.select(model.sync_seq).where(
+            model.sync_seq > low,
+            model.sync_seq <= high,
+            sa.or_(model.origin_device_id.is_(None), model.origin_device_id != actor.device_id),
+        )
+        if actor.station_id is not None:
+            query = query.where(model.station_id == actor.station_id)
+        if db.session.execute(query.limit(1)).first():
+            return True
+    return False

@@ -180,6 +180,10 @@ def test_decisions_survive_a_corrected_location_and_feed_rebounds(demo_app, demo
     rebounds = [f for f in flags if f["code"] == "rebound"]
     assert [f["related"] for f in rebounds] == [record["id"]]
     assert rebounds[0]["measured"]["enterprise_id"] == eid
+    # noise at the same place is not the odour coming back
+    noise = create_complaint(desk, anchor.x, anchor.y + 0.002, category="noise")
+    flags = get_json(demo_client, officer, f"/api/v1/complaints/{noise['id']}/flags")["items"]
+    assert [f for f in flags if f["code"] == "rebound"] == []
 
 
 def test_only_officers_leaders_and_own_station_staff_decide(demo_app, demo_client, desk):
@@ -495,3 +499,34 @@ def test_residents_near_new_projects_for_the_rosters(demo_app, demo_client):
         ref for ref, (station, _d) in expected.items() if station == "320481101"
     }
     get_json(demo_client, inspector, "/api/v1/spatial/project-residents?station=320481102", 403)
+
+
+def test_spatial_answers_name_only_complaints_the_reader_may_read(demo_app, demo_client, desk):
+    """Station staff previewing a point near another station's complaint learn that there is a
+    likely duplicate, not which one, what about or when; a county officer sees it named."""
+    _e, _p, stations = registry(demo_app)
+    baihe = next(area for _id, code, area in stations if code != "320481101")
+    point = baihe.representative_point()
+    theirs = create_complaint(desk, point.x, point.y, category="noise")
+    query = f"/api/v1/spatial/route?lon={point.x}&lat={point.y + 0.0005}&category=noise"
+
+    county = get_json(demo_client, token_for(demo_app, "officer"), query)
+    named = [f for f in county["flags"] if f["code"] == "likely_duplicate"]
+    assert [f["related"] for f in named] == [theirs["id"]]
+
+    elsewhere = token_for(demo_app, "qs_staff")  # 青山's staff: not that station
+    answer = demo_client.get(query, headers=bearer(elsewhere))
+    assert answer.status_code == 200
+    counted = [f for f in answer.get_json()["flags"] if f["code"] == "likely_duplicate"]
+    assert counted == [
+        {
+            "code": "likely_duplicate",
+            "reason": "1 likely duplicate in another station's area, not shown to this account",
+            "measured": {"count": 1},
+            "related": None,
+        }
+    ]
+    assert theirs["id"] not in answer.get_data(as_text=True)
+    # and the case itself stays closed to them, as before
+    case = demo_client.get(f"/api/v1/cases/{theirs['id']}", headers=bearer(elsewhere))
+    assert case.status_code == 403

@@ -127,7 +127,9 @@ def test_commit_order_with_interleaved_transactions(demo_app, backend, qs, qs2):
     if backend != "postgresql":
         pytest.skip("SQLite has a single writer; the interleaving needs PostgreSQL")
     from server.extensions import db
-    from server.services.sync_push import BatchProcessor, DeviceActor, Settings
+    from server.services.sync_push import BatchProcessor
+    from server.services.sync_push_settings import Settings
+    from sync.actor import DeviceActor
     from tests.integration.helpers import station_id
 
     qs.pull_all()
@@ -227,7 +229,9 @@ def test_racing_creates_of_one_record_keep_the_first(demo_app, backend, qs, qs2)
     if backend != "postgresql":
         pytest.skip("SQLite has a single writer; the race needs PostgreSQL")
     from server.extensions import db
-    from server.services.sync_push import BatchProcessor, DeviceActor, Settings
+    from server.services.sync_push import BatchProcessor
+    from server.services.sync_push_settings import Settings
+    from sync.actor import DeviceActor
     from tests.integration.helpers import station_id
 
     shared = str(uuid.uuid4())

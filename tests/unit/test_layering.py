@@ -31,9 +31,6 @@ from tests.support.import_graph import (
 ROOT = Path(__file__).resolve().parents[2]
 FIRST_PARTY = ("server", "schemas", "sync", "bureau", "demo", "gis", "errorcodes")
 WEB_FRAMEWORK = {"flask", "flask_sqlalchemy", "flask_smorest", "werkzeug"}
-MAX_SERVER_LINES = 600
-# Being split on its own branch (issue 13); listed here so that this test guards every other file.
-OVERSIZED_FOR_NOW = {"server/services/sync_push.py"}
 
 # What each package below server/ may import at all: the packages under it, plus the third-party
 # libraries its job needs.
@@ -117,17 +114,6 @@ def test_no_module_imports_itself_round_a_cycle(graph: ImportGraph) -> None:
 def test_imports_run_one_way(graph: ImportGraph) -> None:
     found = violations(graph, RULES)
     assert not found, "imports against the layering:\n" + "\n".join(found)
-
-
-def test_server_modules_stay_readable() -> None:
-    too_long = {
-        path.relative_to(ROOT).as_posix(): lines
-        for path in sorted((ROOT / "server").rglob("*.py"))
-        if (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_SERVER_LINES
-    }
-    for exempt in OVERSIZED_FOR_NOW:
-        too_long.pop(exempt, None)
-    assert not too_long, f"modules over {MAX_SERVER_LINES} lines: {too_long}"
 
 
 # --- the checker itself, on synthetic trees ------------------------------------------------------

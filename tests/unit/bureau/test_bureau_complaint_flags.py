@@ -144,39 +144,53 @@ class TestDuplicates:
             duplicate_flags(naive, [])
 
 
-def closed(cid: object, metres: float, days_before: float, enterprise: object = "E1"):
-    return ClosedCase(cid, enterprise, *east(metres), T0 - timedelta(days=days_before))  # type: ignore[arg-type]
+def closed(
+    cid: object, metres: float, days_before: float, enterprise: object = "E1", category="odour"
+):
+    when = T0 - timedelta(days=days_before)
+    return ClosedCase(cid, enterprise, *east(metres), when, category)  # type: ignore[arg-type]
 
 
 class TestRebound:
     def test_recently_closed_case_nearby(self) -> None:
-        [flag] = rebound_flags(*HERE, T0, [closed("C1", 400.0, 30)])
+        [flag] = rebound_flags(*HERE, T0, "odour", [closed("C1", 400.0, 30)])
         assert (flag.code, flag.related) == ("rebound", "C1")
         assert flag.measured["enterprise_id"] == "E1"
         assert flag.measured["days_since_closed"] == 30.0
         assert "enterprise E1" in flag.reason and "30 days" in flag.reason
+        assert "odour case C1" in flag.reason
+
+    def test_a_case_of_another_category_is_no_rebound(self) -> None:
+        """A noise complaint near a plant whose odour case closed is not that case coming back."""
+        cases = [
+            closed("C1", 100.0, 10, category="odour"),
+            closed("C2", 300.0, 10, category="noise"),
+        ]
+        assert [f.related for f in rebound_flags(*HERE, T0, "noise", cases)] == ["C2"]
+        assert rebound_flags(*HERE, T0, "water", cases) == []
 
     def test_window_boundary(self) -> None:
-        assert len(rebound_flags(*HERE, T0, [closed("C1", 10.0, 90)])) == 1
-        assert rebound_flags(*HERE, T0, [closed("C1", 10.0, 90.001)]) == []
-        assert len(rebound_flags(*HERE, T0, [closed("C1", 10.0, 120)], window_days=180)) == 1
+        assert len(rebound_flags(*HERE, T0, "odour", [closed("C1", 10.0, 90)])) == 1
+        assert rebound_flags(*HERE, T0, "odour", [closed("C1", 10.0, 90.001)]) == []
+        longer = rebound_flags(*HERE, T0, "odour", [closed("C1", 10.0, 120)], window_days=180)
+        assert len(longer) == 1
 
     def test_radius_boundary(self) -> None:
-        assert len(rebound_flags(*HERE, T0, [closed("C1", 999.99, 1)])) == 1
-        assert rebound_flags(*HERE, T0, [closed("C1", 1000.01, 1)]) == []
+        assert len(rebound_flags(*HERE, T0, "odour", [closed("C1", 999.99, 1)])) == 1
+        assert rebound_flags(*HERE, T0, "odour", [closed("C1", 1000.01, 1)]) == []
 
     def test_closed_after_the_complaint_is_no_rebound(self) -> None:
-        assert rebound_flags(*HERE, T0, [closed("C1", 10.0, -1)]) == []
-        assert len(rebound_flags(*HERE, T0, [closed("C1", 10.0, 0)])) == 1
+        assert rebound_flags(*HERE, T0, "odour", [closed("C1", 10.0, -1)]) == []
+        assert len(rebound_flags(*HERE, T0, "odour", [closed("C1", 10.0, 0)])) == 1
 
     def test_nearest_first(self) -> None:
         cases = [closed("C2", 500.0, 5), closed("C1", 100.0, 50)]
-        assert [f.related for f in rebound_flags(*HERE, T0, cases)] == ["C1", "C2"]
+        assert [f.related for f in rebound_flags(*HERE, T0, "odour", cases)] == ["C1", "C2"]
 
     @pytest.mark.parametrize("kwargs", [{"radius_m": -1.0}, {"window_days": math.inf}])
     def test_bad_settings(self, kwargs: dict[str, float]) -> None:
         with pytest.raises(ValueError):
-            rebound_flags(*HERE, T0, [], **kwargs)
+            rebound_flags(*HERE, T0, "odour", [], **kwargs)
 
 
 class TestResidentsNearProjects:

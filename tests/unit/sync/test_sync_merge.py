@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sync.merge import FieldConflict, MergeResult, json_equal, merge
+from sync.merge import FieldConflict, MergeResult, delete_conflicts, json_equal, merge
 
 DETERMINISTIC = settings(derandomize=True, database=None, max_examples=300, deadline=None)
 
@@ -183,3 +183,10 @@ def test_writing_values_gives_the_device_its_fields_unless_conflicting(base, min
     written = {**current, **result.values}
     for name, yours in mine.items():
         assert json_equal(written.get(name), yours)
+
+
+def test_a_delete_conflicts_only_with_a_change_it_did_not_see():
+    base = {"name": "王", "phone": "1"}
+    assert not delete_conflicts(base, dict(base))
+    assert delete_conflicts(base, {"name": "王", "phone": "2"})
+    assert delete_conflicts(None, base)  # the base version's fields are not known
