@@ -218,8 +218,9 @@ def test_every_push_code_the_source_uses_is_in_the_catalogue(used):
 
 
 def test_the_scan_finds_the_push_codes_where_they_are_written(used):
-    """The push's codes are written inline (``rejected(m, "sequence_reused", …)``): the scan
-    must see them there, every one the catalogue lists."""
+    """The push's codes are written inline where it decides (``rejected(m, "sequence_reused",
+    …)`` in sync/ and server/services/sync_*): the scan must see them there, every one the
+    catalogue lists."""
     push = {u.code for u in used if u.kind == "push"}
     assert push == set(PUSH_CODES)
     assert any(u.where.startswith("server/services/sync") for u in used if u.kind == "push")
