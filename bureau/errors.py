@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from errorcodes import status_of
+
 __all__ = [
     "Conflict",
     "DomainError",
@@ -28,7 +30,18 @@ class DomainError(Exception):
     """
 
     code: str = "domain_error"
-    status: int = 422
+    status: int = status_of("domain_error")
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        status = status_of(cls.code)
+        declared = cls.__dict__.get("status")
+        if declared is not None and declared != status:
+            raise TypeError(
+                f"{cls.__name__}: code {cls.code!r} answers {status} in the error catalogue, "
+                f"not {declared}"
+            )
+        cls.status = status
 
     def __init__(self, message: str, *, errors: Mapping[str, Iterable[str]] | None = None) -> None:
         super().__init__(message)
@@ -54,25 +67,21 @@ class NotFound(DomainError):
     """The thing named does not exist (or the caller may not know that it exists)."""
 
     code = "not_found"
-    status = 404
 
 
 class Forbidden(DomainError):
     """The caller is known but their role or station does not allow this."""
 
     code = "forbidden"
-    status = 403
 
 
 class Conflict(DomainError):
     """The request clashes with the current state, e.g. a natural key that is already taken."""
 
     code = "conflict"
-    status = 409
 
 
 class InvalidInput(DomainError):
     """The data itself is wrong: a missing name, a bad credit code, an unknown category."""
 
     code = "invalid_input"
-    status = 422

@@ -9,6 +9,8 @@ knowing anything about HTTP.
 
 from __future__ import annotations
 
+from errorcodes import ERRORS, codes_in
+
 MALFORMED_GEOJSON = "malformed_geojson"
 MALFORMED_WKT = "malformed_wkt"
 UNSUPPORTED_GEOMETRY_TYPE = "unsupported_geometry_type"
@@ -28,28 +30,9 @@ INVALID_BBOX = "invalid_bbox"
 UNKNOWN_DATUM = "unknown_datum"
 
 #: Every code a :class:`GeometryError` may carry, so that callers (and tests) can check
-#: that a code is known, and documentation can list them.
-ERROR_CODES: frozenset[str] = frozenset(
-    {
-        MALFORMED_GEOJSON,
-        MALFORMED_WKT,
-        UNSUPPORTED_GEOMETRY_TYPE,
-        NOT_A_NUMBER,
-        COORDINATES_OUT_OF_RANGE,
-        NULL_ISLAND,
-        SWAPPED_COORDINATES,
-        OUTSIDE_SERVICE_AREA,
-        MISSING_ACCURACY,
-        INVALID_ACCURACY,
-        INVALID_POLYGON,
-        TOO_FEW_POINTS,
-        TOO_MANY_POINTS,
-        UNCLOSED_RING,
-        EMPTY_GEOMETRY,
-        INVALID_BBOX,
-        UNKNOWN_DATUM,
-    }
-)
+#: that a code is known: the catalogue's ``geometry`` group (:mod:`errorcodes`, with each
+#: code's meaning), of which the names above are the ones the checks raise.
+ERROR_CODES: frozenset[str] = codes_in("geometry")
 
 
 class GeometryError(ValueError):
@@ -57,6 +40,7 @@ class GeometryError(ValueError):
 
     Attributes:
         code: machine-readable snake_case code, one of :data:`ERROR_CODES`.
+        status: the HTTP status the code answers with, from the catalogue.
         reason: an English sentence saying what is wrong and what is expected.
         field: dotted path of the offending input (``"geometry.coordinates[0][3]"``), or
             ``None`` when the error is not about one input field.
@@ -67,6 +51,12 @@ class GeometryError(ValueError):
         self.reason = reason
         self.field = field
         super().__init__(code, reason, field)
+
+    @property
+    def status(self) -> int:
+        """The HTTP status of this error's code in the catalogue (422: the input is wrong)."""
+        entry = ERRORS.get(self.code)
+        return entry.status if entry is not None else 422
 
     def __str__(self) -> str:
         return f"{self.field}: {self.reason}" if self.field else self.reason

@@ -28,14 +28,20 @@ class PageInfo(ma.Schema):
 
 
 class ErrorEnvelope(ma.Schema):
-    """Every error, whatever its cause: ``{code, status, message, errors}``. An answer may add
-    members of its own (documented where it does)."""
+    """Every error, whatever its cause: ``{code, status, message, errors}``. The one answer
+    that adds members of its own (a photo chunk at the wrong offset: the photo's status) is
+    documented with a schema of its own (``PhotoConflictOut``); the envelope stays open so that
+    a client that knows only the envelope reads that answer too."""
 
     class Meta:
         unknown = ma.INCLUDE  # documented as open: a few errors carry more (e.g. photo status)
 
     code = ma.fields.String(
-        required=True, metadata={"description": "machine-readable, e.g. invalid_input"}
+        required=True,
+        metadata={
+            "description": "machine-readable, e.g. invalid_input; one of the codes of "
+            "docs/errors.md, each answered with one HTTP status"
+        },
     )
     status = ma.fields.Integer(required=True, metadata={"description": "the HTTP status"})
     message = ma.fields.String(

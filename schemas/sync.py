@@ -28,6 +28,8 @@ FIRST_OUTCOMES = ("applied", "merged", "conflict", "rejected", "held")
 #: a conflict kept for review: one field two people changed differently, an update that met
 #: a delete, a delete that met an update
 CONFLICT_KINDS = ("field", "update_vs_delete", "delete_vs_update")
+#: the option of a ``oneOf`` that admits null, in OpenAPI 3.0's terms
+NULL_OPTION = {"type": "object", "nullable": True, "enum": [None]}
 
 
 def _uuid(value: str) -> None:
@@ -144,7 +146,9 @@ class ResultOut(ma.Schema):
     record = fields.Raw(
         allow_none=True,
         metadata={
-            "oneOf": refs("Record"),
+            # OpenAPI 3.0: `nullable` beside a oneOf does not admit null (it applies with a
+            # `type` only), so null is one of the options
+            "oneOf": [*refs("Record"), NULL_OPTION],
             "description": "the record of `entity` as the server now has it; null when "
             "rejected, held, deleted or unknown",
         },

@@ -1,8 +1,9 @@
 """One JSON error envelope for every failure: ``{code, status, message, errors}``.
 
-``code`` is a stable machine-readable word (``invalid_input``, ``unauthorized``…), ``status`` the
-HTTP status, ``message`` a sentence for a person and ``errors`` maps each offending field (a
-dotted path such as ``properties.credit_code``) to its reasons. A few answers add members of
+``code`` is a stable machine-readable word (``invalid_input``, ``unauthorized``…) from the error
+catalogue (:mod:`errorcodes`, listed in ``docs/errors.md``), ``status`` the HTTP status,
+``message`` a sentence for a person and ``errors`` maps each offending field (a dotted path such
+as ``properties.credit_code``) to its reasons. A few answers add members of
 their own beside those four (a photo chunk at the wrong offset: the photo's status). Domain and
 geometry errors know nothing of Flask; this module is where they meet HTTP.
 
@@ -23,24 +24,9 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from bureau.errors import DomainError
+from errorcodes import ERRORS, generic_code
 from gis.errors import GeometryError
 from schemas.common import ErrorEnvelope
-
-HTTP_CODES = {
-    400: "bad_request",
-    401: "unauthorized",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    409: "conflict",
-    410: "gone",
-    413: "payload_too_large",
-    415: "unsupported_media_type",
-    422: "invalid_input",
-    429: "too_many_requests",
-    500: "internal_error",
-    503: "unavailable",
-}
 
 
 def envelope(
@@ -54,7 +40,7 @@ def envelope(
 ):
     body = {
         **(extra or {}),
-        "code": code or HTTP_CODES.get(status, "error"),
+        "code": code or generic_code(status),
         "status": status,
         "message": message,
         "errors": dict(errors or {}),
@@ -97,15 +83,45 @@ def response_name(status: int) -> str:
     return http.HTTPStatus(status).name
 
 
-class TokenErrors(BasePlugin):
-    """Every operation that needs a device token answers 401 without a valid one (a missing,
-    unknown or revoked token): document it once, here, for all of them."""
+#: an operation's private mark (popped before the document is served): ``False`` when its path
+#: parameters do not name records, so that it does not answer 404 for them (set by
+#: :class:`server.api.common.ApiBlueprint` for a blueprint with ``lookups=False``)
+LOOKUPS = "x-fieldsync-lookups"
+
+
+class ErrorResponses(BasePlugin):
+    """The error statuses that follow from an operation's shape, documented here once for all
+    of them, each with the error envelope (the ``Error`` schema):
+
+    - 401 on every operation that needs a device token (all but device registration);
+    - 400 (not JSON) and 413 (over ``MAX_CONTENT_LENGTH``) on every operation with a body;
+    - 404 on every operation whose path names a record (``/cases/{ref}``…);
+    - 409 on every operation that writes (not GET): its commit may meet a change saved at the
+      same time (:mod:`server.transaction`);
+    - 422 on every operation: its parameters and body, and any query value with a NUL
+      (:mod:`server.request_guard`).
+
+    What an operation answers besides (403 where the access rules can refuse, 409, 410…) is
+    declared on its blueprint or its view (:class:`server.api.common.ApiBlueprint`). 500 and
+    503, which any operation may answer, are the ``default`` response.
+    """
 
     def operation_helper(self, path=None, operations=None, **kwargs):
-        for operation in (operations or {}).values():
-            if operation.get("security") == []:  # public: device registration
-                continue
-            operation.setdefault("responses", {}).setdefault("401", response_name(401))
+        for method, operation in (operations or {}).items():
+            statuses = set()
+            if operation.get("security") != []:  # [] is public: device registration
+                statuses.add(401)
+            if "requestBody" in operation:
+                statuses.update((400, 413))
+            if operation.pop(LOOKUPS, True) and "{" in (path or ""):
+                statuses.add(404)
+            if method != "get":
+                statuses.add(409)
+            statuses.add(422)
+            responses = operation.setdefault("responses", {})
+            for status in sorted(statuses):
+                if status not in responses and str(status) not in responses:
+                    responses[str(status)] = response_name(status)
 
 
 class FieldsyncApi(Api):
@@ -116,13 +132,25 @@ class FieldsyncApi(Api):
 
     def __init__(self, app=None, *, spec_kwargs=None, **kwargs):
         spec_kwargs = dict(spec_kwargs or {})
-        spec_kwargs.setdefault("extra_plugins", [TokenErrors()])
+        spec_kwargs.setdefault("extra_plugins", [ErrorResponses()])
         super().__init__(app, spec_kwargs=spec_kwargs, **kwargs)
 
     def _register_responses(self):
         # named "Error" before the error responses refer to it (else: "ErrorEnvelope")
         self.spec.components.schema("Error", schema=self.ERROR_SCHEMA)
         super()._register_responses()
+        # each error response names the codes of its status, from the catalogue
+        lazy = self.spec.components.responses_lazy
+        for status in {entry.status for entry in ERRORS.values()}:
+            codes = ", ".join(f"`{c}`" for c, e in ERRORS.items() if e.status == status)
+            lazy[response_name(status)]["description"] = (
+                f"{http.HTTPStatus(status).phrase}: the error envelope; `code` is one of "
+                f"{codes} (docs/errors.md)"
+            )
+        lazy[self.DEFAULT_ERROR_RESPONSE_NAME]["description"] = (
+            "Any other error, the error envelope: `internal_error` (500) or `unavailable` (503, "
+            "the database cannot be reached)"
+        )
 
     def handle_http_exception(self, error: HTTPException):
         status = error.code or 500
@@ -162,7 +190,7 @@ def register(app: Flask) -> None:
     def geometry_error(error: GeometryError):
         field = error.field or "geometry"
         return envelope(
-            422,
+            error.status,
             f"{field}: {error.reason}",
             code=error.code,
             errors={field: [error.reason]},

@@ -30,7 +30,10 @@ from server.services.sign_in import limits_from
 URL = ""
 blp = protected_blueprint("accounts", __name__, "Users and devices")
 registration = public_blueprint(
-    "registration", __name__, "Device registration with a user's password"
+    "registration",
+    __name__,
+    "Device registration with a user's password",
+    errors=(401, 429),  # bad_credentials; too many wrong passwords (sign-in limits)
 )
 
 
@@ -46,6 +49,7 @@ def whoami():
 class Users(MethodView):
     @blp.arguments(PageArgs, location="query")
     @blp.response(200, UserPage)
+    @blp.errors(403)
     def get(self, args):
         """List users (administrator)."""
         authorize(current_actor(), Action.MANAGE_ACCOUNTS)
@@ -56,6 +60,7 @@ class Users(MethodView):
 
     @blp.arguments(UserSchema)
     @blp.response(201, UserSchema)
+    @blp.errors(403, 409)
     def post(self, data):
         """Create a user (administrator)."""
         authorize(current_actor(), Action.MANAGE_ACCOUNTS)
@@ -81,6 +86,7 @@ class Devices(MethodView):
 @blp.route("/devices/<int:device_id>")
 class DeviceById(MethodView):
     @blp.response(200, DeviceSchema)
+    @blp.errors(403)
     def delete(self, device_id: int):
         """Revoke a device's token: the administrator any, a user their own (e.g. a lost phone)."""
         actor = current_actor()

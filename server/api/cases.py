@@ -82,7 +82,9 @@ from server.settings import service_area
 from sync.entities import Context, FieldProblem, point
 
 URL = ""
-blp = protected_blueprint("cases", __name__, "Casework: intake, the five replies, supervision")
+blp = protected_blueprint(
+    "cases", __name__, "Casework: intake, the five replies, supervision", errors=(403,)
+)
 
 
 def draft(data: dict | None) -> ReplyDraft | None:
@@ -274,6 +276,7 @@ def case_file(ref: str):
 @blp.post("/cases/<ref>/classify")
 @blp.arguments(ClassifyIn)
 @blp.response(200, CaseOut)
+@blp.errors(409)
 def classify_case(data, ref: str):
     """Decide what the complaint is (定性): accepted with the acceptance notice (回告), not
     accepted with a reason or the proper channel, or referred to the competent department."""
@@ -296,6 +299,7 @@ def classify_case(data, ref: str):
 @blp.post("/cases/<ref>/assign")
 @blp.arguments(AssignIn)
 @blp.response(200, CaseOut)
+@blp.errors(409)
 def assign_case(data, ref: str):
     """Give the case to a station and a responsible officer (责任人), optionally with an earlier
     deadline than the lawful one."""
@@ -326,6 +330,7 @@ def assign_case(data, ref: str):
 @blp.post("/cases/<ref>/extend")
 @blp.arguments(ExtendIn)
 @blp.response(200, CaseOut)
+@blp.errors(409)
 def extend_case(data, ref: str):
     """The one extension (延期) of at most 30 days, approved by a leader, asked in time."""
     approver = user_named(data["approver"], "approver")
@@ -346,6 +351,7 @@ def extend_case(data, ref: str):
 @blp.post("/cases/<ref>/replies")
 @blp.arguments(ReplyStepIn)
 @blp.response(200, CaseOut)
+@blp.errors(409)
 def reply_to_complainant(data, ref: str):
     """A reply to the complainant: receipt, acceptance notice, progress (回音) or result (回复),
     with how they were told. The follow-up visit is ``/follow-up``."""
@@ -360,6 +366,7 @@ def reply_to_complainant(data, ref: str):
 @blp.post("/cases/<ref>/resolve")
 @blp.arguments(ResolveCaseIn)
 @blp.response(200, CaseOut)
+@blp.errors(409)
 def resolve_case(data, ref: str):
     """Finish the investigation (办结) with the findings, and the result reply if given now."""
     return run_step(
@@ -378,6 +385,7 @@ def resolve_case(data, ref: str):
 @blp.post("/cases/<ref>/follow-up")
 @blp.arguments(FollowUpIn)
 @blp.response(200, CaseOut)
+@blp.errors(409)
 def follow_up_case(data, ref: str):
     """The follow-up visit (回访): satisfied → closed; unsatisfied → reopened; a polluting
     enterprise → a rectification order with a verification visit scheduled."""
@@ -401,6 +409,7 @@ def follow_up_case(data, ref: str):
 @blp.post("/cases/<ref>/verification")
 @blp.arguments(VerificationIn)
 @blp.response(200, CaseOut)
+@blp.errors(409)
 def verify_case(data, ref: str):
     """The verification visit of a rectification order: rectified → closed, else handled again."""
     return run_step(
@@ -419,6 +428,7 @@ def verify_case(data, ref: str):
 @blp.post("/cases/<ref>/close")
 @blp.arguments(CloseIn)
 @blp.response(200, CaseOut)
+@blp.errors(409)
 def close_case(data, ref: str):
     """Close the case (结案): only with its result reply and follow-up (or verification)."""
     return run_step(
@@ -429,6 +439,7 @@ def close_case(data, ref: str):
 @blp.post("/cases/<ref>/reopen")
 @blp.arguments(ReopenIn)
 @blp.response(200, CaseOut)
+@blp.errors(409)
 def reopen_case(data, ref: str):
     """Reopen a closed case (重新处理) with a reason: a new 60-day round starts."""
     return run_step(
@@ -442,6 +453,7 @@ def reopen_case(data, ref: str):
 @blp.post("/cases/<ref>/escalations")
 @blp.arguments(EscalationIn)
 @blp.response(200, CaseOut)
+@blp.errors(409)
 def decide_escalation(data, ref: str):
     """A leader's decision (领导批示) on a case escalated as overdue, important, collective or
     bypass; without ``grounds``, the case's grounds now."""

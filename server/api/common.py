@@ -15,7 +15,7 @@ from bureau.errors import InvalidInput, NotFound
 from gis.geometry import parse_bbox
 from gis.spatial_sql import intersects_bbox
 from server.auth import authenticate_request
-from server.errors import response_name
+from server.errors import LOOKUPS, response_name
 from server.extensions import db
 from server.json_input import load_json
 from server.models import Station, User
@@ -42,33 +42,76 @@ class BodyParser(FlaskParser):
 BODY_PARSER = BodyParser()
 
 
-def documents_errors(blueprint: Blueprint):
-    """A decorator factory: ``@errors(403, 404)`` documents that the view answers those
-    statuses, each with the error envelope (the OpenAPI ``Error`` schema). Every view of a
-    protected blueprint answers 401 too; that one is documented for all of them at once
-    (:class:`server.errors.TokenErrors`), and 422 by ``@blp.arguments``."""
+class ApiBlueprint(Blueprint):
+    """A flask-smorest Blueprint whose operations document the errors they can answer, each
+    with the error envelope (the OpenAPI ``Error`` schema).
 
-    def errors(*statuses: int):
+    What follows from an operation's shape is documented for all of them at once
+    (:class:`server.errors.ErrorResponses`: 401 with a token, 400/413 with a body, 404 with a
+    path naming a record, 409 when it writes, 422). Beside that:
+
+    - ``errors``: the statuses every operation of the blueprint can answer (``(403,)`` when
+      each of its views asks :mod:`bureau.access`);
+    - ``lookups=False``: its path parameters do not name records (a photo's SHA-256), so its
+      operations answer no 404 unless a view says so;
+    - ``@blp.errors(409, …)`` on a view: the statuses that view (or its service) adds.
+    """
+
+    def __init__(self, *args, errors: tuple[int, ...] = (), lookups: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.error_statuses = tuple(errors)
+        self.lookups = lookups
+        self._prepare_doc_cbks.append(self._prepare_errors_doc)
+
+    def errors(self, *statuses: int):
+        """Decorate a view: it answers ``statuses`` too, with the error envelope."""
+
         def decorate(view):
             for status in statuses:
-                view = blueprint.alt_response(status, response=response_name(status))(view)
+                view = self.alt_response(status, response=response_name(status))(view)
             return view
 
         return decorate
 
-    return errors
+    def _prepare_errors_doc(self, doc, doc_info, **kwargs):
+        responses = doc.setdefault("responses", {})
+        for status in self.error_statuses:
+            if status not in responses and str(status) not in responses:
+                responses[status] = response_name(status)
+        if not self.lookups:
+            doc[LOOKUPS] = False
+        return doc
 
 
-def public_blueprint(name: str, import_name: str, description: str) -> Blueprint:
-    """A blueprint open without a token; its bodies are read as every other one's."""
-    blueprint = Blueprint(name, import_name, description=description)
+def documents_errors(blueprint: ApiBlueprint):
+    """``errors = documents_errors(blp)``, then ``@errors(403, 404)`` on a view: the same as
+    ``@blp.errors(403, 404)``."""
+    return blueprint.errors
+
+
+def public_blueprint(
+    name: str, import_name: str, description: str, *, errors: tuple[int, ...] = ()
+) -> ApiBlueprint:
+    """A blueprint open without a token; its bodies are read as every other one's; ``errors``
+    as for :class:`ApiBlueprint`."""
+    blueprint = ApiBlueprint(name, import_name, description=description, errors=errors)
     blueprint.ARGUMENTS_PARSER = BODY_PARSER
     return blueprint
 
 
-def protected_blueprint(name: str, import_name: str, description: str) -> Blueprint:
-    """A blueprint whose every request must carry a valid device token (else 401)."""
-    blueprint = Blueprint(name, import_name, description=description)
+def protected_blueprint(
+    name: str,
+    import_name: str,
+    description: str,
+    *,
+    errors: tuple[int, ...] = (),
+    lookups: bool = True,
+) -> ApiBlueprint:
+    """A blueprint whose every request must carry a valid device token (else 401); ``errors``
+    and ``lookups`` as for :class:`ApiBlueprint`."""
+    blueprint = ApiBlueprint(
+        name, import_name, description=description, errors=errors, lookups=lookups
+    )
     blueprint.ARGUMENTS_PARSER = BODY_PARSER
     blueprint.before_request(authenticate_request)
     return blueprint

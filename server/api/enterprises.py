@@ -23,7 +23,7 @@ from server.services.outreach import refresh_current_rosters
 from server.services.registry import create_record
 
 URL = "/enterprises"
-blp = protected_blueprint("enterprises", __name__, "Mapped enterprises (企业)")
+blp = protected_blueprint("enterprises", __name__, "Mapped enterprises (企业)", errors=(403,))
 
 
 @blp.route("")
@@ -49,6 +49,7 @@ class Enterprises(MethodView):
 
     @blp.arguments(EnterpriseFeature)
     @blp.response(201, EnterpriseFeature)
+    @blp.errors(409)
     def post(self, feature):
         """Register an enterprise; its station is the one whose area contains it."""
         authorize(current_actor(), Action.WRITE_REGISTRY)

@@ -220,9 +220,9 @@ def _feature(layer: Layer, row) -> dict[str, Any]:
 
 
 class BadParameter(InvalidInput):
-    """OGC API answers 400 for a query parameter it cannot use."""
+    """OGC API answers 400 for a query parameter it cannot use (``invalid_parameter``)."""
 
-    status = 400
+    code = "invalid_parameter"
 
 
 def _int_arg(name: str, default: int, low: int, high: int) -> int:

@@ -43,7 +43,9 @@ from server.services.casework import station_codes
 from server.services.outreach import as_round, compute_roster, round_coverage
 
 URL = ""
-blp = protected_blueprint("outreach", __name__, "Outreach rounds, rosters, reviews, coverage")
+blp = protected_blueprint(
+    "outreach", __name__, "Outreach rounds, rosters, reviews, coverage", errors=(403,)
+)
 
 
 def _round(round_id: int) -> OutreachRound:
@@ -300,6 +302,7 @@ class Review(MethodView):
 
     @blp.arguments(ReviewIn)
     @blp.response(200, ReviewOut)
+    @blp.errors(409)
     def post(self, data, uid: str):
         """Approve a visit, or mark it as having issues or rejected, with a note (required for
         the latter two). Only approved visits count in coverage."""

@@ -25,7 +25,7 @@ from server.services.sequence import SeqAllocator
 from server.services.station_locator import StationLocator
 
 URL = "/people"
-blp = protected_blueprint("people", __name__, "Must-visit people (五个必访)")
+blp = protected_blueprint("people", __name__, "Must-visit people (五个必访)", errors=(403,))
 
 
 @blp.route("")
@@ -51,6 +51,7 @@ class People(MethodView):
 
     @blp.arguments(PersonFeature)
     @blp.response(201, PersonFeature)
+    @blp.errors(409)
     def post(self, feature):
         """Add someone to the roster; the station is given or found from the location."""
         actor = current_actor()

@@ -18,7 +18,8 @@ from server.transaction import keep_writes
 from sync.entities import SHA256_HEX
 
 URL = "/photos"
-blp = protected_blueprint("photos", __name__, "Photos addressed by their SHA-256")
+#: a photo is addressed by its SHA-256, not looked up by it: only a download answers 404
+blp = protected_blueprint("photos", __name__, "Photos addressed by their SHA-256", lookups=False)
 errors = documents_errors(blp)
 
 _RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+)$")
@@ -62,7 +63,7 @@ def status(sha256: str):
     description="the chunk does not start at `received` (or names another total size): "
     "the error envelope with the photo's status, to resume from",
 )
-@errors(400, 413, 422)
+@errors(400, 413, 422)  # its body is the photo's bytes, not JSON: declared here
 def upload(sha256: str):
     """Upload the bytes, or the chunk given by ``Content-Range: bytes a-b/total``."""
     _check_hash(sha256)

@@ -23,7 +23,9 @@ from server.services.outreach import refresh_current_rosters
 from server.services.registry import create_record
 
 URL = "/projects"
-blp = protected_blueprint("projects", __name__, "New construction projects (新建项目)")
+blp = protected_blueprint(
+    "projects", __name__, "New construction projects (新建项目)", errors=(403,)
+)
 
 
 @blp.route("")
@@ -43,6 +45,7 @@ class Projects(MethodView):
 
     @blp.arguments(ProjectFeature)
     @blp.response(201, ProjectFeature)
+    @blp.errors(409)
     def post(self, feature):
         """Register a project with its footprint (a polygon, or a point when only that is known)."""
         authorize(current_actor(), Action.WRITE_REGISTRY)

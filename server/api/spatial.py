@@ -53,7 +53,9 @@ from server.services.sync_wire import wire_point
 from server.settings import service_area
 
 URL = ""
-blp = protected_blueprint("spatial", __name__, "Routing, suggested enterprises and flags")
+blp = protected_blueprint(
+    "spatial", __name__, "Routing, suggested enterprises and flags", errors=(403,)
+)
 
 
 def _complaint(uid: str) -> Complaint:

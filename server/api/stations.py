@@ -18,7 +18,10 @@ from server.services.registry import create_record
 
 URL = "/stations"
 blp = protected_blueprint(
-    "stations", __name__, description="Township environmental stations (乡镇环境管理站)"
+    "stations",
+    __name__,
+    description="Township environmental stations (乡镇环境管理站)",
+    errors=(403,),
 )
 
 
@@ -36,6 +39,7 @@ class Stations(MethodView):
 
     @blp.arguments(StationFeature)
     @blp.response(201, StationFeature)
+    @blp.errors(409)
     def post(self, feature):
         """Create a station with its area (a polygon without self-intersections)."""
         authorize(current_actor(), Action.WRITE_REGISTRY)

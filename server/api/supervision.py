@@ -39,7 +39,9 @@ from server.models.base import utcnow
 from server.services.casework import case_clocks, load_cases, station_codes
 
 URL = ""
-blp = protected_blueprint("supervision", __name__, "Supervision, statistics, reception days")
+blp = protected_blueprint(
+    "supervision", __name__, "Supervision, statistics, reception days", errors=(403,)
+)
 
 
 def _item(item: DueItem, names: dict[int, str]) -> dict:

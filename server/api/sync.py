@@ -59,7 +59,8 @@ from sync.entities import CURRENT_SCHEMA_VERSION, SCHEMA_VERSIONS, describe_enti
 
 URL = "/sync"
 blp = protected_blueprint("sync", __name__, "Offline sync: push, pull, conflicts")
-#: the error statuses each kind of operation answers (besides 401, documented for all)
+#: the error statuses a view answers besides those its shape implies (401 with a token, 400 and
+#: 413 with a body, 404 with a record in its path, 422 with arguments: server.errors)
 errors = documents_errors(blp)
 
 
@@ -116,7 +117,7 @@ def _refuse_oversized() -> None:
 @blp.route("/push")
 class Push(MethodView):
     @blp.arguments(PushIn)
-    @errors(400, 403, 409, 413, 422)
+    @errors(403, 409)
     @blp.doc(
         responses={
             "200": {
@@ -143,7 +144,7 @@ def _limit_push_size():
 
 @blp.get("/pull")
 @blp.arguments(PullArgs, location="query")
-@errors(410, 422)
+@errors(410)
 @blp.doc(
     responses={
         "200": {
@@ -180,7 +181,7 @@ def _json_default(value):
 @blp.get("/conflicts")
 @blp.arguments(ConflictListArgs, location="query")
 @blp.response(200, ConflictPage)
-@errors(403, 422)
+@errors(403)
 def conflicts(args):
     """Fields two people changed differently, waiting for an officer (or resolved)."""
     query = sa.select(SyncConflict).where(SyncConflict.status == args["status"])
@@ -192,7 +193,7 @@ def conflicts(args):
 @blp.post("/conflicts/<int:conflict_id>/resolve")
 @blp.arguments(ResolveIn)
 @blp.response(200, ConflictOut)
-@errors(403, 404, 409, 422)
+@errors(403, 409)
 def resolve(data, conflict_id: int):
     """Keep the device's value, keep the server's, or set another; devices pull the result."""
     actor = current_actor()
@@ -206,7 +207,7 @@ def resolve(data, conflict_id: int):
 @blp.get("/merges")
 @blp.arguments(ConflictListArgs(only=("page", "page_size")), location="query")
 @blp.response(200, MergePage)
-@errors(403, 422)
+@errors(403)
 def merges(args):
     """Every automatic merge: which fields, from which device, on which versions."""
     query = _review_scope(sa.select(SyncMerge), SyncMerge).order_by(SyncMerge.id.desc())
@@ -249,7 +250,7 @@ def _conflict_out(conflict: SyncConflict) -> dict:
 @blp.get("/quarantine")
 @blp.arguments(ConflictListArgs(only=("page", "page_size")), location="query")
 @blp.response(200, MutationPage)
-@errors(403, 422)
+@errors(403)
 def quarantine(args):
     """Rejected mutations, kept with their payloads and reasons."""
     return _mutation_list("rejected", args)
@@ -258,7 +259,7 @@ def quarantine(args):
 @blp.get("/batches")
 @blp.arguments(BatchListArgs, location="query")
 @blp.response(200, BatchPage)
-@errors(403, 422)
+@errors(403)
 def batches(args):
     """Received batches, newest first; ``clock_skew_flagged=true``: only those whose device
     clock was off by more than ``clock_skew_flag_seconds`` when it sent them. The same readers
@@ -310,7 +311,7 @@ _BATCH_COLUMNS = (
 @blp.get("/held")
 @blp.arguments(ConflictListArgs(only=("page", "page_size")), location="query")
 @blp.response(200, MutationPage)
-@errors(403, 422)
+@errors(403)
 def held(args):
     """Mutations waiting for a lower seq of their device."""
     return _mutation_list("held", args)
@@ -319,7 +320,7 @@ def held(args):
 @blp.get("/proposals")
 @blp.arguments(ProposalListArgs, location="query")
 @blp.response(200, ProposalPage)
-@errors(403, 422)
+@errors(403)
 def proposals(args):
     """Registry changes proposed from the field, waiting for an officer (or decided)."""
     query = sa.select(RegistryProposal).where(RegistryProposal.status == args["status"])
@@ -333,7 +334,7 @@ def proposals(args):
 
 @blp.post("/proposals/<int:proposal_id>/<any(accept, reject):decision>")
 @blp.response(200, ProposalOut)
-@errors(403, 404, 409, 422)
+@errors(403, 409, 422)
 def decide_proposal(proposal_id: int, decision: str):
     """Accept (apply to the registry, validated like an import) or reject a proposal."""
     authorize(current_actor(), Action.WRITE_REGISTRY)

@@ -1,5 +1,8 @@
 """Integration fixtures: every test here runs on SpatiaLite and on PostgreSQL/PostGIS.
 
+Every Flask test client these tests use checks each answer against the served OpenAPI document
+(:func:`openapi_checked_clients`, ``tests/support/openapi_check.py``).
+
 Each backend gets two template databases per session — one migrated to head, one with the demo
 county loaded — and every test gets its own fresh copy of one of them (a file copy on SQLite,
 ``CREATE DATABASE … TEMPLATE`` on PostgreSQL), so tests never share state and still start fast.
@@ -14,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import openapi_check
 from tests.support.postgis import PostgisUnavailable, ThrowawayPostgis
 
 BACKENDS = ("sqlite", "postgresql")
@@ -25,6 +29,22 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/integration" in str(item.fspath):
             item.add_marker(pytest.mark.integration)
+
+
+@pytest.fixture(autouse=True)
+def openapi_checked_clients(monkeypatch):
+    """Every app's ``test_client()`` — through the fixtures below, ``app.test_client()`` in a
+    test, or a device's transport — is a :class:`~tests.support.openapi_check.CheckedClient`:
+    each answer is validated against the OpenAPI document (built once per session), error
+    envelopes included, but for the paths listed in ``openapi_check.NOT_API``."""
+    from flask import Flask
+
+    monkeypatch.setattr(Flask, "test_client_class", openapi_check.CheckedClient)
+
+
+def pytest_terminal_summary(terminalreporter):
+    for line in openapi_check.summary(openapi_check._CHECKER):
+        terminalreporter.write_line(line)
 
 
 @pytest.fixture(scope="session")

@@ -104,7 +104,7 @@ def test_single_item_and_missing_ones(demo_client, leader):
 )
 def test_bad_parameters_answer_400(demo_client, leader, query):
     answer = get(demo_client, leader, f"/ogc/collections/projects/items?{query}", 400).get_json()
-    assert answer["code"] == "invalid_input" and answer["errors"]
+    assert answer["code"] == "invalid_parameter" and answer["errors"]
 
 
 def test_layers_need_a_token(demo_client):
