@@ -44,9 +44,7 @@ def check_password(username: str, password: str, address: str, limits: SignInLim
     since = now - limits.window
     with db.engine.begin() as conn:
         found = conn.execute(
-            sa.select(User.id, User.password_hash, User.is_active).where(
-                User.username == username
-            )
+            sa.select(User.id, User.password_hash, User.is_active).where(User.username == username)
         ).first()
         by_name = list(
             conn.execute(
@@ -96,9 +94,7 @@ def _record_failure(
     failure that locks a username or an address."""
     failures = SignInFailure.__table__
     with db.engine.begin() as conn:
-        conn.execute(
-            sa.insert(failures).values(username=username, address=address, failed_at=now)
-        )
+        conn.execute(sa.insert(failures).values(username=username, address=address, failed_at=now))
         conn.execute(
             sa.delete(failures).where(
                 sa.or_(failures.c.username == username, failures.c.address == address),

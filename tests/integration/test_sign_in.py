@@ -58,9 +58,11 @@ def test_five_wrong_passwords_lock_the_username_with_429_and_retry_after(
     assert other.status_code == 201
     assert _devices(demo_app) == devices + 1
     with demo_app.app_context():
-        audits = db.session.execute(
-            sa.select(AuditEntry).where(AuditEntry.action == "sign_in_locked")
-        ).scalars().all()
+        audits = (
+            db.session.execute(sa.select(AuditEntry).where(AuditEntry.action == "sign_in_locked"))
+            .scalars()
+            .all()
+        )
     assert len(audits) == 1  # the lock-out, once: not every refusal after it
     assert audits[0].details["username"] == "qs_inspector"
     assert audits[0].details["locked"] == ["username"]
@@ -145,4 +147,3 @@ def test_the_limit_holds_across_two_app_processes(databases, tmp_path, demo_coun
         codes = [sign_in(base, "wrong wrong") for base in (first, second, first, second, first)]
         assert codes == [401] * 5
         assert sign_in(second, _password(demo_county, "bh_staff")) == 429
-
