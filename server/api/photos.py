@@ -13,7 +13,7 @@ from schemas.sync import PhotoConflictOut, PhotoStatusOut
 from server.api.common import documents_errors, protected_blueprint
 from server.auth import current_actor
 from server.extensions import db
-from server.models import Photo, PhotoChunk
+from server.models import Photo, PhotoChunk, Visit
 from server.transaction import keep_writes
 from sync.entities import SHA256_HEX
 
@@ -136,14 +136,28 @@ def upload(sha256: str):
     return _status(photo, sha256)
 
 
+def _may_read(photo: Photo) -> bool:
+    actor = current_actor()
+    if photo.uploaded_by is not None and photo.uploaded_by == actor.user_id:
+        return True
+    # the hash is 64 hex characters (checked): safe inside the pattern, quotes included
+    shows_it = sa.cast(Visit.photos, sa.Text).like(f'%"{photo.sha256}"%')
+    query = sa.select(Visit.id).where(shows_it)
+    if actor.station_id is not None:
+        query = query.where(Visit.station_id == actor.station_id)
+    return db.session.execute(query.limit(1)).first() is not None
+
+
 @blp.get("/<sha256>")
 @blp.doc(responses={200: {"description": "the photo's bytes"}})
 @errors(404, 422)
 def download(sha256: str):
-    """The photo's bytes, once complete."""
+    """The photo's bytes, once complete: for whoever may read a visit that shows it (accounts
+    of the visit's station, county-level accounts), and for its uploader. To anyone else it is
+    404, as if it did not exist: a hash must not tell another station what was photographed."""
     _check_hash(sha256)
     photo = db.session.get(Photo, sha256)
-    if photo is None or not photo.complete:
+    if photo is None or not photo.complete or not _may_read(photo):
         abort(404, message="No complete photo has this SHA-256.")
     chunks = db.session.execute(
         sa.select(PhotoChunk.data).where(PhotoChunk.sha256 == sha256).order_by(PhotoChunk.offset)

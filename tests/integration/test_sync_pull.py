@@ -9,7 +9,7 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
-from tests.integration.helpers import bearer
+from tests.integration.helpers import bearer, token_for
 from tests.integration.sync_helpers import Device, complaint_fields, visit_fields
 
 
@@ -212,6 +212,31 @@ def test_photo_upload_in_resumable_chunks(demo_app, qs):
     )
     assert done.get_json()["complete"] is True
     assert qs.client.get(f"/api/v1/photos/{sha}", headers=headers).data == data
+
+
+def test_a_photo_is_read_by_those_who_may_read_a_visit_showing_it(demo_app, qs, qs2, bh):
+    """Its uploader, the visit's station and the county read it; another station gets 404, as
+    for a hash that does not exist; a photo no visit shows yet is its uploader's alone."""
+    shown, loose = b"photo of the outfall" * 100, b"photo not yet on a visit" * 100
+    for data in (shown, loose):
+        sha = hashlib.sha256(data).hexdigest()
+        stored = qs.client.put(f"/api/v1/photos/{sha}", data=data, headers=bearer(qs.token))
+        assert stored.get_json()["complete"] is True
+    shown_sha, loose_sha = (hashlib.sha256(d).hexdigest() for d in (shown, loose))
+    answer, _ = qs.push(qs.mutation("visit", "create", visit_fields(photos=[shown_sha])))
+    assert answer["results"][0]["outcome"] == "applied"
+    county = bearer(token_for(demo_app, "officer"))
+
+    def read(headers, sha):
+        return qs.client.get(f"/api/v1/photos/{sha}", headers=headers)
+
+    for headers in (bearer(qs.token), bearer(qs2.token), county):
+        assert read(headers, shown_sha).data == shown
+    refused = read(bearer(bh.token), shown_sha)
+    assert refused.status_code == 404 and refused.get_json()["code"] == "not_found"
+    assert read(bearer(qs.token), loose_sha).data == loose
+    for headers in (bearer(qs2.token), county, bearer(bh.token)):
+        assert read(headers, loose_sha).status_code == 404
 
 
 def test_photo_with_wrong_hash_is_discarded(qs):
