@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask.views import MethodView
-from shapely.geometry import Point
 
 from bureau.access import Action, allowed, authorize
 from bureau.cases import Complainant
@@ -71,6 +70,7 @@ from server.services.casework import (
     actor_of,
     append_audit,
     case_clocks,
+    intake_station,
     load_cases,
     register_case,
     repeat_complainants_now,
@@ -168,14 +168,8 @@ class Cases(MethodView):
         now = utcnow()
         location = _location(data["location"])
         locator = StationLocator.load()
-        if data["station"] is not None:
-            station_id = station_filter(data["station"])
-        elif actor.station_id is not None:
-            station_id = actor.station_id
-        elif location is not None:
-            station_id = locator.station_for(Point(*location["coordinates"]))
-        else:
-            station_id = None
+        named = station_filter(data["station"]) if data["station"] is not None else None
+        station_id = intake_station(named, actor.station_id, location, locator)
         authorize(actor, Action.HANDLE_CASES, station_id=station_id)
         if data["reception_day_id"] is not None and not db.session.get(
             ReceptionDay, data["reception_day_id"]

@@ -49,7 +49,7 @@ from server.models import (
     User,
 )
 from server.services.sequence import SeqAllocator
-from server.services.spatial import analyse_complaint, spatial_settings
+from server.services.spatial import SpatialSettings, analyse_complaint, spatial_settings
 from server.services.station_locator import StationLocator
 from server.services.sync_entities import ADAPTERS, point_in
 
@@ -299,6 +299,23 @@ class CaseIntake:
     raised_in_visit: str | None = None
 
 
+def intake_station(
+    named: int | None, account_station: int | None, location: dict | None, locator
+) -> int | None:
+    """Where a new complaint goes, whoever registers it: the station named (the desk may name
+    one), else the registering account's own station, else the station whose area holds the
+    place, else the county desk (``None``)."""
+    if named is not None:
+        return named
+    if account_station is not None:
+        return account_station
+    if location is not None:
+        from shapely.geometry import Point
+
+        return locator.station_for(Point(*location["coordinates"]))
+    return None
+
+
 def register_case(
     actor: Actor,
     data: CaseIntake,
@@ -306,14 +323,23 @@ def register_case(
     station_id: int | None,
     now: datetime,
     locator: StationLocator | None = None,
+    record: dict | None = None,
+    spatial: SpatialSettings | None = None,
+    device_id: int | None = None,
+    seq=None,
 ) -> Complaint:
-    """Register a complaint as a case: the synced complaint row, its number, the case file with
-    the first receiver, the receipt, the audit entries, then its desk, links and flags."""
+    """Register a complaint as a case — the one intake use case, for the desk, a phone's push
+    and the demo: the synced complaint row, its number, the case file with the first receiver,
+    the receipt, the audit entries, then its desk, links and flags.
+
+    ``record``: the synced row's identity when a device chose it (its record id, the sync
+    position it was given, the device); the desk's complaint gets a new one. ``device_id`` and
+    ``seq``: a device's casework events are attributed to it and take their sync positions from
+    the push's allocator. The caller refreshes the rosters (a complainant who came back)."""
     geometry, original = point_in(data.location)
+    identity = record or {"uid": str(uuid.uuid4()), "version": 1, "sync_seq": SeqAllocator(1)()}
     complaint = Complaint(
-        uid=str(uuid.uuid4()),
-        version=1,
-        sync_seq=SeqAllocator(1)(),
+        **identity,
         station_id=station_id,
         channel=str(data.channel),
         category=str(data.category),
@@ -326,9 +352,11 @@ def register_case(
     )
     db.session.add(complaint)
     db.session.flush()
-    open_case(complaint, actor, data, now=now)
+    open_case(complaint, actor, data, now=now, device_id=device_id, seq=seq)
     if complaint.location is not None:
-        analyse_complaint(complaint, spatial_settings(), locator or StationLocator.load())
+        analyse_complaint(
+            complaint, spatial or spatial_settings(), locator or StationLocator.load()
+        )
     return complaint
 
 

@@ -27,46 +27,40 @@ from server.services.casework import (
     append_audit,
     case_clocks,
     load_cases,
-    open_case,
     save_step,
 )
 
 
-def _actor(device_actor) -> Actor:
+def device_case_actor(device_actor) -> Actor:
+    """The device's user, as the casework rules see an actor."""
     return Actor(
         user_id=device_actor.user_id, role=device_actor.role, station_id=device_actor.station_id
     )
 
 
-def register_from_device(
-    complaint: Complaint, values: dict, device_actor, now: datetime, seq
-) -> None:
-    """A complaint raised in the field (channel ``outreach`` unless the device said otherwise):
-    numbered at once, its first receiver the device's user. The complainant's name and phone,
-    if the device sent them, go to the case file only; a complainant who can be reached is
-    owed the receipt, so the device says how it was given (``receipt_method``), else the
-    mutation is rejected ``reply_without_channel``."""
+def device_intake(values: dict, location: dict | None, received_at: datetime) -> CaseIntake:
+    """What a phone's complaint create registers (through the one intake use case,
+    :func:`server.services.casework.register_case`): channel ``outreach`` unless the device said
+    otherwise, the first receiver the device's user. The complainant's name and phone, if the
+    device sent them, go to the case file only; a complainant who can be reached is owed the
+    receipt, so the device says how it was given (``receipt_method``), else the intake rule
+    refuses it (``reply_without_channel``)."""
     method = values.get("receipt_method")
-    open_case(
-        complaint,
-        _actor(device_actor),
-        CaseIntake(
-            channel=complaint.channel,
-            category=complaint.category,
-            description=complaint.description,
-            complainant=Complainant(
-                name=values.get("complainant_name"),
-                phone=values.get("complainant_phone"),
-                headcount=values.get("headcount") or 1,
-            ),
-            received_at=complaint.received_at,
-            receipt=ReplyDraft(method=method, text="已登记, 现场告知") if method else None,
-            source="device",
-            raised_in_visit=values.get("visit_id"),
+    return CaseIntake(
+        channel=values.get("channel") or "outreach",
+        category=values["category"],
+        description=values["description"],
+        complainant=Complainant(
+            name=values.get("complainant_name"),
+            phone=values.get("complainant_phone"),
+            headcount=values.get("headcount") or 1,
         ),
-        now=now,
-        device_id=device_actor.device_id,
-        seq=seq,
+        received_at=received_at,
+        receipt=ReplyDraft(method=method, text="已登记, 现场告知") if method else None,
+        location=location,
+        address=values.get("address"),
+        source="device",
+        raised_in_visit=values.get("visit_id"),
     )
 
 
@@ -89,7 +83,7 @@ def apply_device_reply(
     if loaded is None:
         return  # a complaint from before casework existed: kept as a plain event
     file, case = loaded
-    actor = _actor(device_actor)
+    actor = device_case_actor(device_actor)
     authorize(actor, Action.HANDLE_CASES, station_id=complaint.station_id)
     draft = ReplyDraft(method=values.get("notified_by"), text=values["text"], at=occurred_at)
     if kind == "follow_up":

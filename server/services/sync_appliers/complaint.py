@@ -13,15 +13,16 @@ from typing import Any
 import sqlalchemy as sa
 
 from server.extensions import db
-from server.models import Complaint, Visit
+from server.models import Visit
+from server.services.casework import intake_station, register_case
 from server.services.casework_sync import (
     check_device_status,
+    device_case_actor,
+    device_intake,
     log_device_status,
-    register_from_device,
 )
 from server.services.spatial import analyse_complaint, flag_complaint_time
 from server.services.sync_appliers.base import Applier
-from server.services.sync_entities import point_in
 from server.services.sync_push_context import PushContext
 from sync.outcome import Outcome, rejected
 
@@ -37,24 +38,19 @@ class ComplaintApplier(Applier):
             return rejected(
                 m, "forbidden", f"visit {values['visit_id']} belongs to another station"
             )
-        location, original = point_in(values.get("location"))
-        row = Complaint(
-            **common,
-            station_id=push.station_for_new(values.get("location")),
-            channel=values.get("channel") or "outreach",
-            category=values["category"],
-            description=values["description"],
-            status="received",
-            location=location,
-            location_original=original,
-            address=values.get("address"),
-            received_at=push.now,
+        location, locator = values.get("location"), push.station_locator()
+        row = register_case(
+            device_case_actor(push.actor),
+            device_intake(values, location, push.now),
+            station_id=intake_station(None, push.actor.station_id, location, locator),
+            now=push.now,
+            locator=locator,
+            record=common,
+            spatial=push.spatial,
+            device_id=push.actor.device_id,
+            seq=push.seq,
         )
-        db.session.add(row)
-        db.session.flush()
-        analyse_complaint(row, push.spatial, push.station_locator())
         flag_complaint_time(row, m.get("captured_at"), push.now, push.spatial)
-        register_from_device(row, values, push.actor, push.now, push.seq)
         # a complainant who came back joins the must-visit rosters (see BatchProcessor.process)
         push.rosters_changed = push.rosters_changed or bool(values.get("complainant_phone"))
         return self.applied(push, m, row)
