@@ -40,6 +40,17 @@ class ComplainantIn(ma.Schema):
     headcount = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
 
 
+class CorrectionIn(ma.Schema):
+    """The desk's correction of a complaint: any of location, address, category, and why."""
+
+    location = fields.Dict(
+        metadata={"description": 'GeoJSON Point, optional "datum": wgs84 | gcj02 | bd09'}
+    )
+    address = fields.String(allow_none=True, validate=validate.Length(max=300))
+    category = fields.String(validate=validate.Length(max=32))
+    why = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+
+
 class IntakeIn(ma.Schema):
     channel = fields.String(
         required=True,

@@ -32,6 +32,7 @@ from bureau.complainant_privacy import (
 )
 from bureau.errors import InvalidInput
 from bureau.supervision import record_escalation
+from bureau.vocabulary import COMPLAINT_CATEGORIES, require_choice
 from schemas.cases import (
     AssignIn,
     AuditArgs,
@@ -41,6 +42,7 @@ from schemas.cases import (
     CasePage,
     ClassifyIn,
     CloseIn,
+    CorrectionIn,
     EscalationIn,
     ExtendIn,
     FollowUpIn,
@@ -76,6 +78,7 @@ from server.services.casework import (
     repeat_complainants_now,
     save_step,
 )
+from server.services.complaint_correction import correct_complaint
 from server.services.outreach import refresh_current_rosters
 from server.services.station_locator import StationLocator
 from server.settings import service_area
@@ -249,6 +252,26 @@ def repeat_complainants(args):
         )
     db.session.flush()
     return {"items": items, "page": page}
+
+
+@blp.patch("/cases/<ref>")
+@blp.arguments(CorrectionIn)
+@blp.response(200, CaseOut)
+def correct(data, ref: str):
+    """Correct a complaint's location, address or category, saying why: a new version phones
+    pull, the desk, suggested enterprises and flags worked out again, an audit entry."""
+    complaint, file, case = find_case(ref)
+    actor = current_actor()
+    changes = {name: data[name] for name in ("location", "address", "category") if name in data}
+    if "category" in changes:
+        require_choice(changes["category"], COMPLAINT_CATEGORIES, "category")
+    if "location" in changes:
+        changes["location"] = _location(changes["location"])
+    correct_complaint(actor, complaint, case.number, changes, data["why"], utcnow())
+    complaint, file, case = find_case(complaint.uid)
+    out = case_out(complaint, file, case, actor)
+    db.session.flush()
+    return out
 
 
 @blp.get("/cases/<ref>")

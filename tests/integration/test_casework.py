@@ -348,3 +348,50 @@ def test_a_complaint_raised_during_a_visit_may_cite_its_own_stations_visits_only
     (refused,) = phone.rejected()
     assert refused.record_id == cites_theirs and refused.outcome["code"] == "forbidden"
     assert desk.call("qs_staff", "GET", f"/cases/{cites_later}")["raised_in_visit"] == later
+
+
+def test_the_desk_corrects_place_and_category_and_phones_pull_the_correction(desk):
+    case = desk.intake()
+    before_links = desk.call("officer", "GET", f"/complaints/{case['id']}/links")["items"]
+    phone = desk.phone("qs_inspector")
+    phone.sync()
+    assert phone.version("complaint", case["id"]) == 1
+
+    moved = [QINGSHAN[0] + 0.02, QINGSHAN[1] + 0.01]
+    fixed = desk.call(
+        "officer", "PATCH", f"/cases/{case['number']}",
+        {"location": {"type": "Point", "coordinates": moved}, "category": "noise",
+         "why": "来电人说明是工地噪声, 地点在村东"},
+    )  # fmt: skip
+    assert fixed["category"] == "noise" and fixed["desk"] != case["desk"]
+    assert fixed["location"]["coordinates"] == moved
+    assert fixed["station_id"] == case["station_id"]  # the case stays where it was routed
+    after_links = desk.call("officer", "GET", f"/complaints/{case['id']}/links")["items"]
+    assert [link["enterprise_id"] for link in after_links] != [
+        link["enterprise_id"] for link in before_links
+    ]
+    audit = desk.call("leader", "GET", f"/cases/{case['number']}/audit")["items"]
+    corrected = [a for a in audit if a["action"] == "corrected"]
+    assert len(corrected) == 1 and corrected[0]["why"] == "来电人说明是工地噪声, 地点在村东"
+    assert corrected[0]["details"]["before"]["category"] == "odour"
+    assert corrected[0]["details"]["after"]["category"] == "noise"
+    # phones pull the new version, and the same correction again changes nothing
+    phone.sync()
+    assert phone.version("complaint", case["id"]) == 2
+    assert phone.record("complaint", case["id"])["location"]["coordinates"] == moved
+    again = desk.call("officer", "PATCH", f"/cases/{case['id']}", {"category": "noise", "why": "x"})
+    assert again["category"] == "noise"
+    audit = desk.call("leader", "GET", f"/cases/{case['number']}/audit")["items"]
+    assert [a["action"] for a in audit].count("corrected") == 1
+
+
+def test_a_correction_says_why_and_is_for_those_who_handle_the_case(desk):
+    case = desk.intake()
+    path = f"/cases/{case['number']}"
+    refused = desk.call("officer", "PATCH", path, {"category": "noise"}, status=422)
+    assert "why" in refused["errors"]
+    desk.call("officer", "PATCH", path, {"category": "gossip", "why": "x"}, status=422)
+    desk.call("officer", "PATCH", path, {"status": "closed", "why": "x"}, status=422)
+    desk.call("bh_staff", "PATCH", path, {"category": "noise", "why": "x"}, status=403)
+    desk.call("auditor", "PATCH", path, {"category": "noise", "why": "x"}, status=403)
+    assert desk.call("officer", "GET", path)["category"] == "odour"
