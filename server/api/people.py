@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask.views import MethodView
 
 from bureau.access import Action, authorize, people_scope
+from bureau.errors import InvalidInput
 from bureau.registry import person_from_mapping
 from schemas.registry import PersonCollection, PersonFeature, PersonListArgs
 from server.api.common import (
@@ -20,7 +21,7 @@ from server.auth import current_actor
 from server.extensions import db
 from server.models import Person
 from server.services.outreach import refresh_current_rosters
-from server.services.registry import check_values, create_record, delete_record
+from server.services.registry import check_values, create_record, delete_record, write_records
 from server.services.sequence import SeqAllocator
 from server.services.station_locator import StationLocator
 
@@ -77,6 +78,34 @@ class PersonById(MethodView):
         """One person on the roster (403 for another station's staff)."""
         person = get_or_404(Person, person_id, "person")
         authorize(current_actor(), Action.READ_PEOPLE, station_id=person.station_id)
+        return person
+
+    @blp.arguments(PersonFeature)
+    @blp.response(200, PersonFeature)
+    def put(self, feature, person_id: int):
+        """Replace what the registry holds about someone (the same write path as an import):
+        a new version phones pull, and the rosters under way follow. The ref stays the ref."""
+        actor = current_actor()
+        person = get_or_404(Person, person_id, "person")
+        authorize(actor, Action.WRITE_PEOPLE, station_id=person.station_id)
+        record = record_from_feature(person_from_mapping, feature)
+        if record.key != person.ref:
+            raise InvalidInput(
+                "A person's ref cannot change; add the new one and remove this one.",
+                errors={"properties.ref": [f"must stay {person.ref!r}"]},
+            )
+        locator = StationLocator.load()
+        check_values("people", record, locator)
+        station_id = (
+            locator.id_for_code(record.station_code)
+            if record.station_code
+            else locator.station_for(record.location)
+        )
+        authorize(actor, Action.WRITE_PEOPLE, station_id=station_id)  # where they now belong
+        write_records("people", [record], locator)
+        refresh_current_rosters()  # who must be visited follows the registry
+        db.session.flush()
+        db.session.refresh(person)
         return person
 
     @blp.response(204)
