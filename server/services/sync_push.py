@@ -10,11 +10,11 @@ or a run of plain new visits to the bulk path (:mod:`server.services.sync_bulk_v
 records the outcomes (:mod:`server.services.sync_bookkeeping`); and answers, with a cursor past
 the device's own writes.
 
-Concurrency: a push first locks its device's ``sync_device_state`` row (created race-free by
-``INSERT … ON CONFLICT DO NOTHING``) until it commits, so one device's pushes are decided one
-after another even when a phone sends them at once from several threads, or re-sends a slow
-batch under a new number while the first is still running: the later one then reads what the
-earlier one committed, and answers ``duplicate`` where the earlier one applied. Its first write
+Concurrency: a push first locks its device's ``sync_device_state`` row (created or locked
+race-free by ``INSERT … ON CONFLICT DO UPDATE``) until it commits, so one device's pushes are
+decided one after another even when a phone sends them at once from several threads, or re-sends
+a slow batch under a new number while the first is still running: the later one then reads what
+the earlier one committed, and answers ``duplicate`` where the earlier one applied. Its first write
 of a record allocates ``sync_seq`` values by updating the ``sync_counter`` row, and that row
 lock too is held until the push commits. Pushes therefore apply one at a time (their JSON
 parsing and validation still run in parallel), which makes every version check race-free and
