@@ -29,6 +29,15 @@ URL = "/people"
 blp = protected_blueprint("people", __name__, "Must-visit people (五个必访)", errors=(403,))
 
 
+def _checked_station(record, locator: StationLocator) -> int | None:
+    """The record checked against the registry's rules, and the station it belongs to: the
+    one it names, else the one whose area holds it."""
+    check_values("people", record, locator)
+    if record.station_code:
+        return locator.id_for_code(record.station_code)
+    return locator.station_for(record.location)
+
+
 @blp.route("")
 class People(MethodView):
     @blp.arguments(PersonListArgs, location="query")
@@ -58,12 +67,7 @@ class People(MethodView):
         actor = current_actor()
         record = record_from_feature(person_from_mapping, feature)
         locator = StationLocator.load()
-        check_values("people", record, locator)
-        station_id = (
-            locator.id_for_code(record.station_code)
-            if record.station_code
-            else locator.station_for(record.location)
-        )
+        station_id = _checked_station(record, locator)
         authorize(actor, Action.WRITE_PEOPLE, station_id=station_id)
         row = create_record("people", record)
         refresh_current_rosters()  # who must be visited follows the registry
@@ -95,12 +99,7 @@ class PersonById(MethodView):
                 errors={"properties.ref": [f"must stay {person.ref!r}"]},
             )
         locator = StationLocator.load()
-        check_values("people", record, locator)
-        station_id = (
-            locator.id_for_code(record.station_code)
-            if record.station_code
-            else locator.station_for(record.location)
-        )
+        station_id = _checked_station(record, locator)
         authorize(actor, Action.WRITE_PEOPLE, station_id=station_id)  # where they now belong
         write_records("people", [record], locator)
         refresh_current_rosters()  # who must be visited follows the registry

@@ -223,20 +223,25 @@ def _mutation_list(outcome: str, args):
     return {"items": [_without_identity(row) for row in rows], "page": page}
 
 
+def _columns(row) -> dict:
+    """A stored row's columns by attribute name, for an answer that changes a few of them."""
+    return {c.key: getattr(row, c.key) for c in sa.inspect(type(row)).column_attrs}
+
+
 def _without_identity(mutation: SyncMutation) -> dict:
     """A kept mutation as the review lists show it: its payload's complainant withheld
     (:func:`bureau.complainant_privacy.withhold_identity`)."""
     payload = dict(mutation.payload or {})
     if "fields" in payload:
         payload["fields"] = withhold_identity(payload["fields"])
-    shown = {c.key: getattr(mutation, c.key) for c in sa.inspect(SyncMutation).column_attrs}
+    shown = _columns(mutation)
     return shown | {"payload": payload}
 
 
 def _conflict_out(conflict: SyncConflict) -> dict:
     """A conflict as reviewers see it: a complainant's name or phone withheld, as in every
     review list (the case page shows them to the case's handlers)."""
-    shown = {c.key: getattr(conflict, c.key) for c in sa.inspect(SyncConflict).column_attrs}
+    shown = _columns(conflict)
     for side in ("base", "theirs", "yours", "resolved"):
         value = getattr(conflict, side)
         shown[side] = (
